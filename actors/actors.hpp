@@ -1,0 +1,68 @@
+// Every typed actor interface of sluice, one comment per handler.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/job_status.hpp"
+#include "actors/messages.hpp"
+
+namespace sluice {
+
+struct deployment;
+using deployment_ptr = std::shared_ptr<const deployment>;
+
+/// One parallel instance of a vertex, hosting its operator chain.
+using subtask_actor = caf::typed_actor<
+  /// From the job master: build the chain, wire the outputs, start
+  /// (a source subtask starts emitting). Sent exactly once.
+  caf::reacts_to<deploy_atom, deployment_ptr>,
+  /// From an upstream subtask: a batch of records on an input channel.
+  caf::reacts_to<data_msg>,
+  /// From an upstream subtask: checkpoint barrier (forwarded for now).
+  caf::reacts_to<barrier_msg>,
+  /// From an upstream subtask: event time advanced on a channel.
+  caf::reacts_to<watermark_msg>,
+  /// From an upstream subtask: the channel is finished.
+  caf::reacts_to<eos_msg>,
+  /// From itself: emit the next batch of the head source.
+  caf::reacts_to<run_atom>,
+  /// From itself: the buffer timeout expired; send partial batches.
+  caf::reacts_to<flush_atom>>;
+
+/// Where the records of one output of a subtask go: the receiver and its
+/// input channel index for every channel of the router.
+struct output_gate_spec {
+  std::vector<subtask_actor> receivers;
+  std::vector<uint32_t> channels;
+};
+
+struct execution_plan;
+
+/// Everything a subtask needs to run. Immutable, shared by reference.
+struct deployment {
+  uint64_t attempt = 1;
+  uint32_t vertex = 0;
+  uint32_t subtask_index = 0;
+  std::shared_ptr<const execution_plan> plan;
+  uint32_t num_inputs = 0;
+  /// One per outgoing edge of the vertex, in `plan->outgoing(vertex)` order.
+  std::vector<output_gate_spec> outputs;
+};
+
+/// Runs one job: deploys the plan, monitors every subtask, owns the status.
+using job_master_actor = caf::typed_actor<
+  /// From a client: the job's current status.
+  caf::replies_to<status_atom>::with<job_status>,
+  /// From a client: cancel the job (subtasks are stopped, status cancelled).
+  caf::reacts_to<cancel_atom>>;
+
+} // namespace sluice
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::deployment_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::job_status)

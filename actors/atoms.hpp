@@ -1,0 +1,19 @@
+// Every atom of sluice's actor interfaces (CAF 0.17: at most 10 characters).
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace sluice {
+
+/// job master -> subtask: here is your chain, your outputs; start.
+using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
+/// subtask -> itself: run the next step of the head source.
+using run_atom = caf::atom_constant<caf::atom("run")>;
+/// subtask -> itself: buffer timeout expired, send partial batches.
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+/// client -> job master: what is the job's status?
+using status_atom = caf::atom_constant<caf::atom("status")>;
+/// client -> job master: cancel the job.
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+
+} // namespace sluice

@@ -1,0 +1,124 @@
+#include "actors/job_master.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+#include "actors/subtask.hpp"
+
+namespace sluice {
+
+namespace {
+
+using self_ptr = job_master_actor::stateful_pointer<job_master_state>;
+
+void set_status(self_ptr self, job_status s) {
+  self->state.status = s;
+  self->state.board->set_status(s);
+}
+
+/// Stops every subtask that is still running.
+void stop_all(self_ptr self) {
+  for (auto& vertex : self->state.subtasks)
+    for (auto& sub : vertex)
+      self->send_exit(sub, caf::exit_reason::user_shutdown);
+}
+
+void finish(self_ptr self) {
+  auto& st = self->state;
+  switch (st.status) {
+    case job_status::failing:
+      st.result.status = job_status::failed;
+      break;
+    case job_status::cancelling:
+      st.result = job_result{job_status::cancelled, ec::job_cancelled,
+                             "job '" + st.plan->job_name + "' was cancelled"};
+      break;
+    default:
+      st.result = job_result{job_status::finished, ec::none, {}};
+  }
+  st.status = st.result.status;
+  st.board->set_result(st.result);
+  self->quit();
+}
+
+void on_down(self_ptr self, const caf::down_msg& m) {
+  auto& st = self->state;
+  auto it = st.names.find(m.source);
+  if (it == st.names.end())
+    return;
+  auto name = std::move(it->second);
+  st.names.erase(it);
+  --st.alive;
+  if (m.reason && st.status == job_status::running) {
+    // The first failure decides the cause; later ones are its consequences.
+    std::string why = code_of(m.reason) != ec::none
+                        ? render(m.reason)
+                        : "subtask " + name + " terminated: "
+                            + self->system().render(m.reason);
+    auto code = code_of(m.reason) != ec::none ? code_of(m.reason) : ec::subtask_failed;
+    st.result = job_result{job_status::failed, code, std::move(why)};
+    set_status(self, job_status::failing);
+    stop_all(self);
+  }
+  if (st.alive == 0)
+    finish(self);
+}
+
+} // namespace
+
+job_master_actor::behavior_type
+job_master(job_master_actor::stateful_pointer<job_master_state> self,
+           std::shared_ptr<const execution_plan> plan,
+           std::shared_ptr<job_board> board) {
+  auto& st = self->state;
+  st.plan = plan;
+  st.board = std::move(board);
+  // Subtasks are linked so that they die with the master; their ends reach
+  // us as down messages, so exit messages from them are ignored.
+  self->set_exit_handler([](const caf::exit_msg&) {});
+  self->set_down_handler([=](const caf::down_msg& m) { on_down(self, m); });
+  st.subtasks.resize(plan->vertices.size());
+  for (auto& v : plan->vertices) {
+    for (uint32_t i = 0; i < v.parallelism; ++i) {
+      auto sub = self->spawn<caf::monitored + caf::linked>(subtask);
+      st.names.emplace(sub.address(), "'" + v.name + "' (" + std::to_string(i + 1)
+                                        + "/" + std::to_string(v.parallelism) + ")");
+      st.subtasks[v.id].push_back(std::move(sub));
+      ++st.alive;
+    }
+  }
+  // Receivers first: a subtask's deploy is in its mailbox before any data an
+  // upstream subtask can send it.
+  for (auto v = plan->vertices.rbegin(); v != plan->vertices.rend(); ++v) {
+    auto out_edges = plan->outgoing(v->id);
+    for (uint32_t i = 0; i < v->parallelism; ++i) {
+      auto dep = std::make_shared<deployment>();
+      dep->attempt = st.attempt;
+      dep->vertex = v->id;
+      dep->subtask_index = i;
+      dep->plan = plan;
+      dep->num_inputs = plan->num_input_channels(v->id, i);
+      for (auto e : out_edges) {
+        output_gate_spec gate;
+        for (auto& target : plan->output_channels(e, i)) {
+          gate.receivers.push_back(st.subtasks[plan->edges[e].to][target.subtask]);
+          gate.channels.push_back(target.channel);
+        }
+        dep->outputs.push_back(std::move(gate));
+      }
+      self->send(st.subtasks[v->id][i], deploy_atom::value, deployment_ptr{std::move(dep)});
+    }
+  }
+  set_status(self, job_status::running);
+  return {
+    [=](status_atom) { return self->state.status; },
+    [=](cancel_atom) {
+      if (self->state.status != job_status::running)
+        return;
+      set_status(self, job_status::cancelling);
+      stop_all(self);
+    },
+  };
+}
+
+} // namespace sluice

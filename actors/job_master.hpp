@@ -1,0 +1,47 @@
+// The job master actor (Flink's JobMaster, without restarts yet).
+//
+// Spawned by `job_client::submit` with an execution plan. It spawns one
+// subtask actor per vertex and parallel instance (monitored and linked, so
+// subtasks cannot outlive it), wires and deploys them receivers first, and
+// tracks the job's status on the `job_board`: running until every subtask
+// ended. A subtask that ends normally has finished; the first one that ends
+// with an error (an operator threw, `exit_reason::kill`, ...) fails the job
+// with a message naming the operator and subtask; the others are stopped.
+// `cancel` stops every subtask and ends the job as cancelled. The master
+// quits once the job reached a terminal status.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/job_board.hpp"
+#include "actors/job_graph.hpp"
+
+namespace sluice {
+
+struct job_master_state {
+  static inline const char* name = "sluice.job_master";
+
+  std::shared_ptr<const execution_plan> plan;
+  std::shared_ptr<job_board> board;
+  uint64_t attempt = 1;
+  job_status status = job_status::created;
+  /// subtasks[v][i]: subtask i of vertex v.
+  std::vector<std::vector<subtask_actor>> subtasks;
+  /// Who is who, for failure messages.
+  std::unordered_map<caf::actor_addr, std::string> names;
+  size_t alive = 0;
+  job_result result;
+};
+
+job_master_actor::behavior_type
+job_master(job_master_actor::stateful_pointer<job_master_state> self,
+           std::shared_ptr<const execution_plan> plan,
+           std::shared_ptr<job_board> board);
+
+} // namespace sluice

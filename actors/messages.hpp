@@ -1,0 +1,92 @@
+// The wire contract between subtask actors (DESIGN.md "Messages between
+// actors"). Records travel type-erased in `data_msg`; barriers, watermarks
+// and end-of-stream are in-band control messages on the same channel, so
+// CAF's per-sender FIFO order keeps them in place relative to the data.
+//
+// Every message carries the job's attempt id (messages of older attempts are
+// dropped by the receiver), the receiver-side input channel index, and a
+// per-channel sequence number: a data message carries its own index on the
+// channel (0, 1, ...); a control message carries the number of data messages
+// sent on the channel before it, so a receiver can check that it saw exactly
+// the data in front of a barrier or end-of-stream.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/batch.hpp"
+#include "actors/error.hpp"
+#include "actors/operator.hpp"
+
+namespace sluice {
+
+/// Immutable records. Local messaging only for now: serializing a batch
+/// needs record codecs, which come with remote deployment (README: missing).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_ptr& x) {
+  if constexpr (std::is_same_v<typename Inspector::result_type, void>) {
+    std::string desc = x ? std::to_string(x->size()) + " records" : "null";
+    return f(caf::meta::type_name("batch"), desc);
+  } else {
+    return make_error(ec::not_serializable,
+                      "record batches cannot leave the process yet");
+  }
+}
+
+struct data_msg {
+  uint64_t attempt = 0;
+  uint32_t channel = 0;
+  uint64_t seq = 0;
+  batch_ptr records;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, data_msg& x) {
+  return f(caf::meta::type_name("data_msg"), x.attempt, x.channel, x.seq,
+           x.records);
+}
+
+/// Checkpoint barrier n (Flink's CheckpointBarrier).
+struct barrier_msg {
+  uint64_t attempt = 0;
+  uint32_t channel = 0;
+  uint64_t seq = 0;
+  uint64_t checkpoint_id = 0;
+  timestamp checkpoint_timestamp = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, barrier_msg& x) {
+  return f(caf::meta::type_name("barrier_msg"), x.attempt, x.channel, x.seq,
+           x.checkpoint_id, x.checkpoint_timestamp);
+}
+
+struct watermark_msg {
+  uint64_t attempt = 0;
+  uint32_t channel = 0;
+  uint64_t seq = 0;
+  timestamp watermark = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watermark_msg& x) {
+  return f(caf::meta::type_name("watermark_msg"), x.attempt, x.channel, x.seq,
+           x.watermark);
+}
+
+/// The sender will send nothing more on this channel.
+struct eos_msg {
+  uint64_t attempt = 0;
+  uint32_t channel = 0;
+  uint64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, eos_msg& x) {
+  return f(caf::meta::type_name("eos_msg"), x.attempt, x.channel, x.seq);
+}
+
+} // namespace sluice

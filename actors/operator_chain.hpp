@@ -1,0 +1,107 @@
+// A chain of operators hosted by one subtask (Flink's OperatorChain).
+//
+// Plain class, no CAF: the subtask actor owns one and feeds it batches and
+// watermarks; the chain runs them through its operators synchronously (one
+// virtual call per operator per batch) and routes the last operator's output
+// to the edge routers, which hand finished batches to the `channel_sink` of
+// each output (the actor's side: sequence numbers, actor handles).
+//
+// Exceptions of operators propagate to the caller (the subtask), which knows
+// `failing_operator()` to name the culprit.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/operator.hpp"
+#include "actors/output_router.hpp"
+
+namespace sluice {
+
+class keyed_state_backend;
+
+class operator_chain {
+public:
+  /// One operator of the chain and its identity.
+  struct link {
+    operator_ptr op;
+    subtask_info info;
+    /// Keyed state of a keyed operator; nullptr otherwise.
+    std::unique_ptr<keyed_state_backend> state;
+  };
+
+  /// `sinks[i]` receives what `routers[i]` produces; both vectors have the
+  /// same size (one per outgoing edge; empty for a sink chain).
+  operator_chain(std::vector<link> links,
+                 std::vector<std::unique_ptr<output_router>> routers,
+                 std::vector<channel_sink*> sinks);
+  ~operator_chain();
+
+  operator_chain(const operator_chain&) = delete;
+  operator_chain& operator=(const operator_chain&) = delete;
+
+  /// Calls initialize_state and open on every operator, head first.
+  void open(const initialization_context& init);
+
+  /// Whether the head operator is a source.
+  bool is_source() const noexcept;
+
+  /// Runs one step of the head source. Precondition: `is_source()`.
+  source_step emit_next(size_t max_records);
+
+  /// Feeds an input batch to the head operator.
+  void process(const batch_ptr& b);
+
+  /// Feeds a combined input watermark to the head operator; each operator
+  /// passes it on after its `on_watermark` hook, the last one to the outputs.
+  void process_watermark(timestamp wm);
+
+  /// End of input: advances event time to the end (max watermark, so
+  /// pending event-time work fires), then closes the operators head first
+  /// (what a closing operator emits reaches the still-open operators after
+  /// it).
+  void finish_input();
+
+  /// Hands all buffered partial batches to the sinks.
+  void flush();
+
+  /// Whether any router holds a partial batch.
+  bool has_buffered() const noexcept;
+
+  void snapshot_state(const snapshot_context& ctx);
+  void notify_checkpoint_complete(uint64_t checkpoint_id);
+  void notify_checkpoint_aborted(uint64_t checkpoint_id);
+
+  /// Sum of the metrics of every operator: records_in of the head,
+  /// records_out of the tail.
+  operator_metrics metrics() const;
+
+  /// The operator whose hook is running or threw last, for error messages.
+  const subtask_info& failing_operator() const noexcept;
+
+  size_t size() const noexcept {
+    return links_.size();
+  }
+
+  /// Watermarks leaving the chain are reported here (the subtask forwards
+  /// them on every output channel after flushing).
+  std::function<void(timestamp)> on_output_watermark;
+
+private:
+  class context;
+
+  void emit_from(size_t index, batch_ptr b);
+  void watermark_from(size_t index, timestamp wm);
+
+  std::vector<link> links_;
+  std::vector<std::unique_ptr<context>> contexts_;
+  std::vector<std::unique_ptr<output_router>> routers_;
+  std::vector<channel_sink*> sinks_;
+  size_t active_ = 0;
+  /// Last watermark reported through `on_output_watermark`.
+  timestamp output_watermark_ = min_timestamp;
+};
+
+} // namespace sluice

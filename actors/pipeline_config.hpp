@@ -1,0 +1,28 @@
+// Plain values of the `pipeline.*` options (no CAF here: the C++ API uses it).
+//
+// Filled from compiled-in defaults (meson options), then the config file and
+// command line (actors/system_config.hpp), then the C++ API. `validate()` in
+// actors/system_config.hpp checks it once before a job starts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "sluice_defaults.hpp"
+
+namespace sluice {
+
+struct pipeline_config {
+  /// Default parallelism of operators that set none.
+  uint32_t parallelism = SLUICE_DEFAULT_PIPELINE_PARALLELISM;
+  /// Number of key groups; upper bound for rescaling keyed state.
+  uint32_t max_parallelism = SLUICE_DEFAULT_PIPELINE_MAX_PARALLELISM;
+  /// Records per batch crossing actors.
+  uint32_t batch_size = SLUICE_DEFAULT_PIPELINE_BATCH_SIZE;
+  /// A partly filled output batch is sent at the latest after this long.
+  std::chrono::milliseconds buffer_timeout{100};
+  /// CAF scheduler threads of an own actor system (0: one per core).
+  uint32_t threads = SLUICE_DEFAULT_PIPELINE_THREADS;
+};
+
+} // namespace sluice

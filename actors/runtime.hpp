@@ -1,0 +1,82 @@
+// The actor system a job runs on, owned by sluice or borrowed from a host,
+// and the client-side handle of a running job. No CAF in this header, so the
+// C++ API (operators/) can use it; `actors/embedding.hpp` has the CAF side.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "actors/job_graph.hpp"
+#include "actors/job_status.hpp"
+#include "actors/pipeline_config.hpp"
+
+namespace caf {
+class actor_system;
+} // namespace caf
+
+namespace sluice {
+
+class job_board;
+
+/// Handle of a submitted job. Cheap to copy; any thread may use it.
+class job_client {
+public:
+  job_status status() const;
+
+  /// Asks the job master to cancel the job; returns at once.
+  void cancel() const;
+
+  /// Blocks until the job finished, failed or was cancelled.
+  job_result wait() const;
+
+  /// Like `wait`, giving up after `timeout` (nullopt: still running).
+  std::optional<job_result> wait_for(std::chrono::milliseconds timeout) const;
+
+  struct impl;
+  explicit job_client(std::shared_ptr<impl> p) : impl_(std::move(p)) {
+  }
+
+  const std::shared_ptr<impl>& get_impl() const noexcept {
+    return impl_;
+  }
+
+private:
+  std::shared_ptr<impl> impl_;
+};
+
+/// Runs jobs on an actor system.
+class runtime {
+public:
+  /// Starts an own actor system with `cfg.threads` scheduler threads
+  /// (0: one per core). Destroying the runtime cancels jobs still running
+  /// and waits for them before stopping the system.
+  static std::shared_ptr<runtime> start(const pipeline_config& cfg);
+
+  /// Runs jobs on the host's actor system, which must outlive every job.
+  /// Destroying the runtime cancels jobs still running, waits for them, and
+  /// leaves the system to the host.
+  static std::shared_ptr<runtime> attach(caf::actor_system& host);
+
+  virtual ~runtime();
+
+  /// Spawns a job master for `plan` and returns at once.
+  job_client submit(execution_plan plan);
+
+  caf::actor_system& system() noexcept;
+
+  struct impl;
+
+private:
+  explicit runtime(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+/// The compiled-in defaults (meson options), parsed.
+pipeline_config default_pipeline_config();
+
+/// Throws sluice::exception(ec::invalid_option) naming the option when `cfg`
+/// is invalid (the same checks as `validate` in actors/system_config.hpp).
+void check(const pipeline_config& cfg);
+
+} // namespace sluice

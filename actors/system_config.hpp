@@ -1,0 +1,55 @@
+// sluice's `caf::actor_system_config`: the `pipeline.*` option group, read
+// from the command line and a config file, validated once.
+//
+// Option names follow DESIGN.md: `group.kebab-name` on the command line and
+// in the config file (CAF's INI format, `[pipeline]` section), compiled-in
+// defaults from meson options (`pipeline_batch_size`, ...). Later issues add
+// the `checkpointing`, `state`, `restart-strategy` and `rest` groups here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/pipeline_config.hpp"
+
+namespace sluice {
+
+/// Registers sluice's error category (and, with later issues, its message
+/// types) on any actor system config: ours, or a host's that embeds sluice.
+void register_sluice(caf::actor_system_config& cfg);
+
+/// Checks every value; the error (`ec::invalid_option`) names the option,
+/// the bad value and what is allowed.
+caf::error validate(const pipeline_config& cfg);
+
+class system_config : public caf::actor_system_config {
+public:
+  system_config();
+
+  /// Parses `args` (without the program name): `--pipeline.x=v`, `-p N`,
+  /// `--config-file=FILE` (CAF INI). Unknown options, malformed values, an
+  /// unreadable config file and invalid values are errors naming the problem
+  /// (`ec::invalid_option`, `ec::invalid_config_file`). `--help` sets
+  /// `cli_helptext_printed` after printing every option.
+  caf::error parse_args(std::vector<std::string> args);
+
+  /// The parsed and validated `pipeline.*` values.
+  const pipeline_config& pipeline() const noexcept {
+    return pipeline_;
+  }
+
+  /// Arguments that are not options (e.g. the job name of `sluice run`).
+  const std::vector<std::string>& positional() const noexcept {
+    return positional_;
+  }
+
+private:
+  pipeline_config pipeline_;
+  caf::timespan buffer_timeout_;
+  std::vector<std::string> positional_;
+};
+
+} // namespace sluice

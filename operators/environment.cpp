@@ -1,0 +1,38 @@
+#include "operators/environment.hpp"
+
+namespace sluice {
+
+environment::environment() : environment(default_pipeline_config()) {
+}
+
+environment::environment(pipeline_config cfg) : cfg_(cfg) {
+}
+
+environment::environment(caf::actor_system& host, pipeline_config cfg)
+  : cfg_(cfg), host_(&host) {
+}
+
+environment::~environment() = default;
+
+stream<event> environment::click_events(click_source_options opts) {
+  return add_source<event>("click-source",
+                           [opts] { return std::make_unique<click_source>(opts); });
+}
+
+runtime& environment::rt() {
+  if (!rt_)
+    rt_ = host_ != nullptr ? runtime::attach(*host_) : runtime::start(cfg_);
+  return *rt_;
+}
+
+job_client environment::execute_async(std::string job_name) {
+  check(cfg_);
+  auto plan = build_execution_plan(graph_.take(std::move(job_name)), cfg_);
+  return rt().submit(std::move(plan));
+}
+
+job_result environment::execute(std::string job_name) {
+  return execute_async(std::move(job_name)).wait();
+}
+
+} // namespace sluice

@@ -1,0 +1,107 @@
+// The entry point of the C++ API (Flink's StreamExecutionEnvironment).
+//
+//   sluice::environment env;                    // own actor system
+//   env.set_parallelism(2);
+//   auto out = env.from_collection(std::vector<int>{1, 2, 3})
+//                .map([](int x) { return x * 10; })
+//                .collect();
+//   auto result = env.execute("example");       // blocks (bounded job)
+//
+// An environment either owns its actor system (started on the first
+// execute, with `pipeline.threads` threads) or runs jobs on a host's
+// `caf::actor_system` (embedding). Not thread-safe: build and submit jobs
+// from one thread; the job handles may be used from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/runtime.hpp"
+#include "operators/sources.hpp"
+#include "operators/stream.hpp"
+
+namespace caf {
+class actor_system;
+} // namespace caf
+
+namespace sluice {
+
+class environment {
+public:
+  /// Own actor system, compiled-in defaults.
+  environment();
+
+  /// Own actor system, the given configuration.
+  explicit environment(pipeline_config cfg);
+
+  /// Jobs run on the host's actor system, which must outlive this object.
+  explicit environment(caf::actor_system& host,
+                       pipeline_config cfg = default_pipeline_config());
+
+  /// Cancels and waits for jobs still running; stops an own actor system.
+  ~environment();
+
+  environment(const environment&) = delete;
+  environment& operator=(const environment&) = delete;
+
+  pipeline_config& config() noexcept {
+    return cfg_;
+  }
+
+  environment& set_parallelism(uint32_t p) {
+    cfg_.parallelism = p;
+    return *this;
+  }
+
+  environment& set_max_parallelism(uint32_t p) {
+    cfg_.max_parallelism = p;
+    return *this;
+  }
+
+  environment& set_batch_size(uint32_t n) {
+    cfg_.batch_size = n;
+    return *this;
+  }
+
+  environment& set_buffer_timeout(std::chrono::milliseconds t) {
+    cfg_.buffer_timeout = t;
+    return *this;
+  }
+
+  /// A bounded source of `xs`, parallelism 1 (like Flink's fromCollection).
+  template <class T>
+  stream<T> from_collection(std::vector<T> xs) {
+    auto shared = std::make_shared<const std::vector<T>>(std::move(xs));
+    auto id = graph_.add_source(
+      "collection", [shared] { return std::make_unique<collection_source<T>>(shared); }, 1);
+    return stream<T>{graph_, id};
+  }
+
+  /// The seeds' click-event generator (replayable; parallel by default).
+  stream<event> click_events(click_source_options opts = {});
+
+  /// Adds a custom source operator emitting records of type T.
+  template <class T>
+  stream<T> add_source(std::string name, operator_factory f, uint32_t parallelism = 0) {
+    return stream<T>{graph_, graph_.add_source(std::move(name), std::move(f), parallelism)};
+  }
+
+  /// Runs the job built so far and blocks until it ends. Throws
+  /// sluice::exception (ec::invalid_option / ec::invalid_job_graph) when the
+  /// configuration or graph is invalid; otherwise returns how the job ended.
+  job_result execute(std::string job_name = "sluice job");
+
+  /// Like `execute`, but returns a handle at once (status, cancel, wait).
+  job_client execute_async(std::string job_name = "sluice job");
+
+private:
+  runtime& rt();
+
+  pipeline_config cfg_;
+  graph_builder graph_;
+  caf::actor_system* host_ = nullptr;
+  std::shared_ptr<runtime> rt_;
+};
+
+} // namespace sluice

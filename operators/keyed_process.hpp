@@ -1,0 +1,136 @@
+// Keyed process functions (Flink's KeyedProcessFunction) and the operator
+// that hosts them. The operator computes each record's key with the same key
+// selector the hash exchange used, makes it the current key of the keyed
+// state backend, then calls the user function.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "actors/operator.hpp"
+#include "operators/collector.hpp"
+#include "snapshot/key_groups.hpp"
+#include "snapshot/keyed_state_backend.hpp"
+
+namespace sluice {
+
+/// What a keyed process function sees while it runs.
+template <class K>
+class keyed_context {
+public:
+  keyed_context(operator_context& ctx, keyed_state_backend& state)
+    : ctx_(&ctx), state_(&state) {
+  }
+
+  /// The key of the record being processed (only inside process_element).
+  const K& current_key() const noexcept {
+    return *key_;
+  }
+
+  /// Registers or looks up keyed state; call it in `open` and keep the
+  /// reference: it follows the current key.
+  template <class T>
+  value_state<T>& state(const value_state_descriptor<T>& desc) {
+    return state_->get_state(desc);
+  }
+
+  timestamp current_watermark() const noexcept {
+    return ctx_->current_watermark();
+  }
+
+  timestamp processing_time() const noexcept {
+    return ctx_->processing_time();
+  }
+
+  const subtask_info& info() const noexcept {
+    return ctx_->info();
+  }
+
+  [[noreturn]] void fail(const std::string& reason) const {
+    ctx_->fail(reason);
+  }
+
+  const K* key_ = nullptr;
+
+private:
+  operator_context* ctx_;
+  keyed_state_backend* state_;
+};
+
+/// Subclass it and pass an instance to `keyed_stream::process`; every
+/// subtask gets its own copy (like Flink, which deserializes one per task).
+template <class K, class In, class Out>
+class keyed_process_function {
+public:
+  using key_type = K;
+  using input_type = In;
+  using output_type = Out;
+
+  virtual ~keyed_process_function() = default;
+
+  /// Before the first record: register state here.
+  virtual void open(keyed_context<K>&) {
+  }
+
+  virtual void process_element(const In& value, keyed_context<K>& ctx,
+                               collector<Out>& out) = 0;
+
+  /// End of input.
+  virtual void close(keyed_context<K>&, collector<Out>&) {
+  }
+};
+
+template <class K, class In, class Out, class Fn, class KeyFn>
+class keyed_process_operator final : public stream_operator {
+public:
+  keyed_process_operator(Fn fn, KeyFn key) : fn_(std::move(fn)), key_(std::move(key)) {
+  }
+
+  void open(operator_context& ctx) override {
+    auto* state = ctx.keyed_state();
+    if (state == nullptr)
+      ctx.fail("keyed process operator without keyed state");
+    kctx_ = std::make_unique<keyed_context<K>>(ctx, *state);
+    fn_.open(*kctx_);
+  }
+
+  void process(const batch_ptr& in, operator_context& ctx) override {
+    auto& state = *ctx.keyed_state();
+    auto range = state.range();
+    auto max_p = state.max_parallelism();
+    std::vector<Out> out;
+    collector<Out> c{out};
+    for (auto& x : records_of<In>(*in)) {
+      K key = key_(x);
+      bytes_.clear();
+      append_key_bytes(bytes_, key);
+      auto kg = assign_key_group(key_hash(bytes_), max_p);
+      if (!range.contains(kg))
+        ctx.fail("record with key group " + std::to_string(kg)
+                 + " reached a subtask owning key groups "
+                 + std::to_string(range.first) + ".." + std::to_string(range.last));
+      state.set_current_key(bytes_, kg);
+      kctx_->key_ = &key;
+      fn_.process_element(x, *kctx_, c);
+    }
+    kctx_->key_ = nullptr;
+    if (!out.empty())
+      ctx.emit(make_batch(std::move(out)));
+  }
+
+  void close(operator_context& ctx) override {
+    std::vector<Out> out;
+    collector<Out> c{out};
+    fn_.close(*kctx_, c);
+    if (!out.empty())
+      ctx.emit(make_batch(std::move(out)));
+  }
+
+private:
+  Fn fn_;
+  KeyFn key_;
+  std::unique_ptr<keyed_context<K>> kctx_;
+  std::string bytes_;
+};
+
+} // namespace sluice

@@ -1,0 +1,172 @@
+// Typed output routers, one per partitioning (Flink's StreamPartitioner +
+// RecordWriter): forward and broadcast pass whole batches on without
+// copying; rebalance and hash re-batch records per channel up to the batch
+// size (one allocation per batch, none per record).
+#pragma once
+
+#include <cassert>
+#include <memory>
+#include <vector>
+
+#include "actors/job_graph.hpp"
+#include "actors/output_router.hpp"
+#include "snapshot/key_groups.hpp"
+
+namespace sluice {
+
+/// Subtask i -> subtask i: batches go on unchanged.
+class forward_router final : public output_router {
+public:
+  void route(const batch_ptr& b, channel_sink& out) override {
+    out.send(0, b);
+  }
+  void flush(channel_sink&) override {
+  }
+  bool has_buffered() const noexcept override {
+    return false;
+  }
+  size_t num_channels() const noexcept override {
+    return 1;
+  }
+};
+
+/// Every batch to every channel (shared, immutable).
+class broadcast_router final : public output_router {
+public:
+  explicit broadcast_router(size_t n) : n_(n) {
+  }
+  void route(const batch_ptr& b, channel_sink& out) override {
+    for (size_t c = 0; c < n_; ++c)
+      out.send(c, b);
+  }
+  void flush(channel_sink&) override {
+  }
+  bool has_buffered() const noexcept override {
+    return false;
+  }
+  size_t num_channels() const noexcept override {
+    return n_;
+  }
+
+private:
+  size_t n_;
+};
+
+/// Base of the re-batching routers: per-channel buffers of T.
+template <class T>
+class buffering_router : public output_router {
+public:
+  buffering_router(size_t n, uint32_t batch_size) : pending_(n), batch_size_(batch_size) {
+    for (auto& p : pending_)
+      p.reserve(batch_size_);
+  }
+
+  void flush(channel_sink& out) override {
+    for (size_t c = 0; c < pending_.size(); ++c)
+      if (!pending_[c].empty())
+        ship(c, out);
+  }
+
+  bool has_buffered() const noexcept override {
+    for (auto& p : pending_)
+      if (!p.empty())
+        return true;
+    return false;
+  }
+
+  size_t num_channels() const noexcept override {
+    return pending_.size();
+  }
+
+protected:
+  void add(size_t c, const T& x, channel_sink& out) {
+    pending_[c].push_back(x);
+    if (pending_[c].size() >= batch_size_)
+      ship(c, out);
+  }
+
+private:
+  void ship(size_t c, channel_sink& out) {
+    auto full = std::move(pending_[c]);
+    pending_[c] = std::vector<T>{};
+    pending_[c].reserve(batch_size_);
+    out.send(c, make_batch(std::move(full)));
+  }
+
+  std::vector<std::vector<T>> pending_;
+  uint32_t batch_size_;
+};
+
+/// Round robin per record (Flink's RebalancePartitioner).
+template <class T>
+class rebalance_router final : public buffering_router<T> {
+public:
+  rebalance_router(size_t n, uint32_t batch_size, size_t start)
+    : buffering_router<T>(n, batch_size), next_(start % n) {
+  }
+
+  void route(const batch_ptr& b, channel_sink& out) override {
+    auto n = this->num_channels();
+    for (auto& x : records_of<T>(*b)) {
+      this->add(next_, x, out);
+      if (++next_ == n)
+        next_ = 0;
+    }
+  }
+
+private:
+  size_t next_;
+};
+
+/// By key group: key -> murmur3 -> key group -> receiving subtask, so every
+/// record of a key goes to the same subtask, in order.
+template <class T, class KeyFn>
+class hash_router final : public buffering_router<T> {
+public:
+  hash_router(size_t n, uint32_t batch_size, uint32_t max_parallelism, KeyFn key)
+    : buffering_router<T>(n, batch_size), max_parallelism_(max_parallelism),
+      key_(std::move(key)) {
+  }
+
+  void route(const batch_ptr& b, channel_sink& out) override {
+    auto n = static_cast<uint32_t>(this->num_channels());
+    for (auto& x : records_of<T>(*b)) {
+      auto kg = key_group_of(key_(x), max_parallelism_);
+      this->add(operator_index_for_key_group(max_parallelism_, n, kg), x, out);
+    }
+  }
+
+private:
+  uint32_t max_parallelism_;
+  KeyFn key_;
+};
+
+/// Router factory of a stream of T for forward / rebalance / broadcast.
+template <class T>
+router_factory make_router_factory() {
+  return [](partitioning kind, size_t n, uint32_t batch_size, uint32_t,
+            uint32_t) -> std::unique_ptr<output_router> {
+    switch (kind) {
+      case partitioning::forward:
+        return std::make_unique<forward_router>();
+      case partitioning::broadcast:
+        return std::make_unique<broadcast_router>(n);
+      default: {
+        // Start senders at different channels, like Flink's random start.
+        static thread_local size_t start = 0;
+        return std::make_unique<rebalance_router<T>>(n, batch_size, start++);
+      }
+    }
+  };
+}
+
+/// Router factory of a keyed stream of T.
+template <class T, class KeyFn>
+router_factory make_hash_router_factory(KeyFn key) {
+  return [key](partitioning, size_t n, uint32_t batch_size, uint32_t,
+               uint32_t max_parallelism) -> std::unique_ptr<output_router> {
+    return std::make_unique<hash_router<T, KeyFn>>(n, batch_size, max_parallelism, key);
+  };
+}
+
+} // namespace sluice

@@ -1,0 +1,173 @@
+// Typed streams of the C++ API (Flink's DataStream and KeyedStream).
+//
+// A stream is a cheap handle on a node of the environment's job graph;
+// transformations add nodes and return new handles. `name`, `uid` and
+// `parallelism` configure the operator that produced the stream, as in
+// Flink (`.map(...).uid("x")`).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "operators/basic_operators.hpp"
+#include "operators/graph_builder.hpp"
+#include "operators/keyed_process.hpp"
+#include "operators/partitioners.hpp"
+#include "operators/sinks.hpp"
+
+namespace sluice {
+
+template <class K, class T, class KeyFn>
+class keyed_stream;
+
+template <class T>
+class stream {
+public:
+  using value_type = T;
+
+  stream(graph_builder& g, uint32_t node) : g_(&g), node_(node) {
+  }
+
+  /// One output record per input record: `Out fn(const T&)`.
+  template <class F>
+  auto map(F fn) const {
+    using out = std::decay_t<std::invoke_result_t<F&, const T&>>;
+    return then<out>("map", [fn] { return std::make_unique<map_operator<T, out, F>>(fn); });
+  }
+
+  /// Keeps the records for which `bool fn(const T&)` holds.
+  template <class F>
+  stream<T> filter(F fn) const {
+    return then<T>("filter", [fn] { return std::make_unique<filter_operator<T, F>>(fn); });
+  }
+
+  /// Zero or more records per input: `void fn(const T&, collector<Out>&)`.
+  template <class Out, class F>
+  stream<Out> flat_map(F fn) const {
+    return then<Out>("flat_map",
+                     [fn] { return std::make_unique<flat_map_operator<T, Out, F>>(fn); });
+  }
+
+  /// Partitions by `key(const T&)`: every record of a key reaches the same
+  /// subtask, in order (hash over the key's bytes -> key group -> subtask).
+  template <class KeyFn>
+  auto key_by(KeyFn key) const {
+    using K = std::decay_t<std::invoke_result_t<KeyFn&, const T&>>;
+    return keyed_stream<K, T, KeyFn>{*g_, node_, std::move(key)};
+  }
+
+  /// The next operator receives records round robin.
+  stream<T> rebalance() const {
+    return with_edge(partitioning::rebalance);
+  }
+
+  /// The next operator receives every record on every subtask.
+  stream<T> broadcast() const {
+    return with_edge(partitioning::broadcast);
+  }
+
+  /// The next operator's subtask i receives subtask i's records (equal
+  /// parallelism required; chained when possible).
+  stream<T> forward() const {
+    return with_edge(partitioning::forward);
+  }
+
+  /// Prints every record to stdout (needs `operator<<`); at-least-once.
+  stream<T> print(std::string prefix = {}) const {
+    return sink<T>("print", [prefix] {
+      return std::make_unique<print_sink<T>>(prefix, &std::cout);
+    });
+  }
+
+  /// Collects every record in memory for the caller; at-least-once.
+  collected_ptr<T> collect() const {
+    auto out = std::make_shared<collected<T>>();
+    sink<T>("collect", [out] { return std::make_unique<collect_sink<T>>(out); });
+    return out;
+  }
+
+  /// Display name of the operator that produced this stream.
+  const stream& name(std::string n) const {
+    g_->node(node_).name = std::move(n);
+    return *this;
+  }
+
+  /// Stable id of the operator that produced this stream (keeps its state
+  /// mapped across program changes, like Flink's uid).
+  const stream& uid(std::string id) const {
+    g_->node(node_).uid = std::move(id);
+    return *this;
+  }
+
+  /// Parallelism of the operator that produced this stream.
+  const stream& parallelism(uint32_t p) const {
+    g_->node(node_).parallelism = p;
+    return *this;
+  }
+
+  uint32_t node_id() const noexcept {
+    return node_;
+  }
+
+  /// Adds an operator fed by this stream (for custom operators).
+  template <class Out>
+  stream<Out> then(std::string name, operator_factory f) const {
+    auto id = g_->add_operator(std::move(name), std::move(f), node_, edge_,
+                               make_router_factory<T>(), false);
+    return stream<Out>{*g_, id};
+  }
+
+private:
+  template <class Out>
+  stream<T> sink(std::string name, operator_factory f) const {
+    then<Out>(std::move(name), std::move(f));
+    return *this;
+  }
+
+  stream<T> with_edge(partitioning p) const {
+    auto copy = *this;
+    copy.edge_ = p;
+    return copy;
+  }
+
+  graph_builder* g_;
+  uint32_t node_;
+  partitioning edge_ = partitioning::automatic;
+};
+
+/// A stream partitioned by key (Flink's KeyedStream).
+template <class K, class T, class KeyFn>
+class keyed_stream {
+public:
+  using key_type = K;
+
+  keyed_stream(graph_builder& g, uint32_t node, KeyFn key)
+    : g_(&g), node_(node), key_(std::move(key)) {
+  }
+
+  /// Runs a copy of `fn` (a keyed_process_function<K, T, Out> subclass) on
+  /// every subtask, with keyed state.
+  template <class Fn>
+  stream<typename Fn::output_type> process(Fn fn) const {
+    using out = typename Fn::output_type;
+    static_assert(std::is_base_of_v<keyed_process_function<K, T, out>, Fn>,
+                  "process() takes a keyed_process_function<Key, In, Out>");
+    auto key = key_;
+    auto id = g_->add_operator(
+      "keyed_process",
+      [fn, key] {
+        return std::make_unique<keyed_process_operator<K, T, out, Fn, KeyFn>>(fn, key);
+      },
+      node_, partitioning::hash, make_hash_router_factory<T>(key_), true);
+    return stream<out>{*g_, id};
+  }
+
+private:
+  graph_builder* g_;
+  uint32_t node_;
+  KeyFn key_;
+};
+
+} // namespace sluice

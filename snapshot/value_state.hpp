@@ -1,0 +1,179 @@
+// Keyed value state: one optional `T` per key, bound to the backend's current
+// key (Flink's ValueState).
+//
+// Obtained only from `keyed_state_backend::get_state`, which owns it; the
+// reference stays valid as long as the backend lives (also across moves of
+// the backend). Not thread-safe: used by the one subtask actor that owns the
+// backend. Every accessor reads or writes the entry of the current key, which
+// the keyed operator sets with `keyed_state_backend::set_current_key` before
+// each record; using a state before any key was set is a programmer error
+// (assert).
+//
+// Storage is grouped by key group (one hash map per key group of the
+// backend's range) so that a snapshot can walk one key group at a time and a
+// restore at another parallelism can take whole key groups.
+#pragma once
+
+#include "snapshot/key_groups.hpp"
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include <tsl/robin_map.h>
+
+namespace sluice {
+
+class keyed_state_backend;
+
+/// The current key of a backend, shared by all of its states. Owned by the
+/// backend (heap-allocated, stable address); states only read it.
+struct current_key_context {
+  std::string key;        // serialized key bytes, buffer reused across keys
+  uint32_t key_group = 0; // key group of `key`, inside `range`
+  bool has_key = false;   // false until the first set_current_key
+  key_group_range range;  // key groups owned by the backend
+};
+
+/// Hash for the in-memory tables: transparent, so lookups by string_view do
+/// not allocate. (In-memory only; key groups never use std::hash.)
+struct key_bytes_hash {
+  using is_transparent = void;
+  size_t operator()(std::string_view bytes) const noexcept {
+    return std::hash<std::string_view>{}(bytes);
+  }
+};
+
+/// Type-erased base of every keyed state kind, so the backend can hold states
+/// of different types and (later) snapshot them without knowing `T`.
+class keyed_state_base {
+public:
+  keyed_state_base(const keyed_state_base&) = delete;
+  keyed_state_base& operator=(const keyed_state_base&) = delete;
+  virtual ~keyed_state_base() = default;
+
+  /// The descriptor's name.
+  const std::string& name() const noexcept {
+    return name_;
+  }
+
+  /// typeid of the concrete state class, e.g. value_state<int>; two
+  /// registrations under one name must agree on it.
+  const std::type_info& state_type() const noexcept {
+    return *state_type_;
+  }
+
+  /// Number of entries over all keys.
+  virtual size_t size() const noexcept = 0;
+
+protected:
+  keyed_state_base(std::string name, const std::type_info& state_type)
+    : name_(std::move(name)), state_type_(&state_type) {
+  }
+
+private:
+  std::string name_;
+  const std::type_info* state_type_;
+};
+
+template <class T>
+class value_state final : public keyed_state_base {
+public:
+  using value_type = T;
+  using map_type = tsl::robin_map<std::string, T, key_bytes_hash, std::equal_to<>>;
+
+  /// Called by keyed_state_backend::get_state only.
+  value_state(std::string name, const current_key_context& ctx)
+    : keyed_state_base(std::move(name), typeid(value_state<T>)),
+      ctx_(&ctx),
+      groups_(ctx.range.size()) {
+  }
+
+  using keyed_state_base::name;
+
+  /// The current key's value; nullopt when unset.
+  std::optional<T> value() const {
+    const auto& map = current_map();
+    auto it = map.find(current_key());
+    if (it == map.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+  /// The current key's value, or `fallback` when unset.
+  T value_or(T fallback) const {
+    const auto& map = current_map();
+    auto it = map.find(current_key());
+    if (it == map.end())
+      return fallback;
+    return it->second;
+  }
+
+  /// Sets the current key's value. Allocates only for a key new to the state.
+  void update(T v) {
+    auto& map = current_map();
+    auto it = map.find(current_key());
+    if (it != map.end()) {
+      it.value() = std::move(v);
+      return;
+    }
+    map.emplace(ctx_->key, std::move(v));
+    ++size_;
+  }
+
+  /// Removes the current key's entry (no-op when unset).
+  void clear() {
+    if (current_map().erase(current_key()) > 0)
+      --size_;
+  }
+
+  /// Entries over all keys.
+  size_t size() const noexcept override {
+    return size_;
+  }
+
+  /// Entries in one key group; 0 for a key group outside the backend's range.
+  size_t size_in_key_group(uint32_t key_group) const noexcept {
+    return ctx_->range.contains(key_group) ? groups_[key_group - ctx_->range.first].size() : 0;
+  }
+
+  /// Calls f(std::string_view key_bytes, const T& value) for every entry of
+  /// `key_group`, in unspecified order; nothing for a key group outside the
+  /// range. `f` must not modify this state.
+  template <class F>
+  void for_each_in_key_group(uint32_t key_group, F&& f) const {
+    if (!ctx_->range.contains(key_group))
+      return;
+    for (const auto& [key, value] : groups_[key_group - ctx_->range.first])
+      f(std::string_view{key}, value);
+  }
+
+private:
+  std::string_view current_key() const noexcept {
+    assert(ctx_->has_key && "keyed state used before set_current_key");
+    return ctx_->key;
+  }
+
+  map_type& current_map() noexcept {
+    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
+    return groups_[ctx_->key_group - ctx_->range.first];
+  }
+
+  const map_type& current_map() const noexcept {
+    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
+    return groups_[ctx_->key_group - ctx_->range.first];
+  }
+
+  const current_key_context* ctx_;
+  std::vector<map_type> groups_; // index: key group - range.first
+  size_t size_ = 0;
+};
+
+} // namespace sluice
