@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -47,6 +48,9 @@ struct execution_plan;
 /// Everything a subtask needs to run. Immutable, shared by reference.
 struct deployment {
   uint64_t attempt = 1;
+  /// The job master; the subtask monitors it and quits when it goes away
+  /// (null in tests that deploy subtasks by hand).
+  caf::actor_addr master;
   uint32_t vertex = 0;
   uint32_t subtask_index = 0;
   std::shared_ptr<const execution_plan> plan;
@@ -59,6 +63,9 @@ struct deployment {
 using job_master_actor = caf::typed_actor<
   /// From a client: the job's current status.
   caf::replies_to<status_atom>::with<job_status>,
+  /// From a client or fault injector: every subtask actor, vertex by vertex
+  /// (vertex order of the execution plan, subtask index order within).
+  caf::replies_to<subtasks_atom>::with<std::vector<subtask_actor>>,
   /// From a client: cancel the job (subtasks are stopped, status cancelled).
   caf::reacts_to<cancel_atom>>;
 

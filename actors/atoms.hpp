@@ -13,6 +13,8 @@ using run_atom = caf::atom_constant<caf::atom("run")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// client -> job master: what is the job's status?
 using status_atom = caf::atom_constant<caf::atom("status")>;
+/// client / fault injector -> job master: the subtask actors of the job.
+using subtasks_atom = caf::atom_constant<caf::atom("subtasks")>;
 /// client -> job master: cancel the job.
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 

@@ -73,14 +73,19 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
   auto& st = self->state;
   st.plan = plan;
   st.board = std::move(board);
-  // Subtasks are linked so that they die with the master; their ends reach
-  // us as down messages, so exit messages from them are ignored.
-  self->set_exit_handler([](const caf::exit_msg&) {});
+  // Not linked: CAF makes a linked actor's `exit_reason::kill` fatal for its
+  // peers. Subtasks monitor the master instead and quit when it goes away;
+  // a master that dies itself still publishes the job as failed.
+  self->attach_functor([board = st.board](const caf::error& reason) {
+    if (!is_terminal(board->status()))
+      board->set_result(job_result{job_status::failed, ec::subtask_failed,
+                                   "the job master terminated: " + caf::to_string(reason)});
+  });
   self->set_down_handler([=](const caf::down_msg& m) { on_down(self, m); });
   st.subtasks.resize(plan->vertices.size());
   for (auto& v : plan->vertices) {
     for (uint32_t i = 0; i < v.parallelism; ++i) {
-      auto sub = self->spawn<caf::monitored + caf::linked>(subtask);
+      auto sub = self->spawn<caf::monitored>(subtask);
       st.names.emplace(sub.address(), "'" + v.name + "' (" + std::to_string(i + 1)
                                         + "/" + std::to_string(v.parallelism) + ")");
       st.subtasks[v.id].push_back(std::move(sub));
@@ -94,6 +99,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
     for (uint32_t i = 0; i < v->parallelism; ++i) {
       auto dep = std::make_shared<deployment>();
       dep->attempt = st.attempt;
+      dep->master = self->address();
       dep->vertex = v->id;
       dep->subtask_index = i;
       dep->plan = plan;
@@ -112,6 +118,12 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
   set_status(self, job_status::running);
   return {
     [=](status_atom) { return self->state.status; },
+    [=](subtasks_atom) {
+      std::vector<subtask_actor> result;
+      for (auto& vertex : self->state.subtasks)
+        result.insert(result.end(), vertex.begin(), vertex.end());
+      return result;
+    },
     [=](cancel_atom) {
       if (self->state.status != job_status::running)
         return;

@@ -1,8 +1,8 @@
 // The job master actor (Flink's JobMaster, without restarts yet).
 //
 // Spawned by `job_client::submit` with an execution plan. It spawns one
-// subtask actor per vertex and parallel instance (monitored and linked, so
-// subtasks cannot outlive it), wires and deploys them receivers first, and
+// subtask actor per vertex and parallel instance (monitored; each subtask monitors
+// the master in turn, so subtasks cannot outlive it), wires and deploys them receivers first, and
 // tracks the job's status on the `job_board`: running until every subtask
 // ended. A subtask that ends normally has finished; the first one that ends
 // with an error (an operator threw, `exit_reason::kill`, ...) fails the job
@@ -38,6 +38,12 @@ struct job_master_state {
   size_t alive = 0;
   job_result result;
 };
+
+class job_client;
+
+/// The job master of a submitted job, for actors of a host or tests that
+/// talk to it directly (status, subtasks, cancel).
+job_master_actor master_of(const job_client& job);
 
 job_master_actor::behavior_type
 job_master(job_master_actor::stateful_pointer<job_master_state> self,

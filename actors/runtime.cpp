@@ -17,6 +17,10 @@ struct job_client::impl {
   std::shared_ptr<job_board> board;
 };
 
+job_master_actor master_of(const job_client& job) {
+  return job.get_impl()->master;
+}
+
 job_status job_client::status() const {
   return impl_->board->status();
 }

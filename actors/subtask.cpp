@@ -30,6 +30,18 @@ void fail(self_ptr self, ec code, const std::string& what) {
   self->quit(make_error(code, describe(self) + " failed: " + what));
 }
 
+/// A broken input protocol is the task's fault, not an operator's.
+void fail_task(self_ptr self, const std::string& what) {
+  auto& st = self->state;
+  std::string who = "subtask";
+  if (st.dep) {
+    auto& v = st.dep->plan->vertices[st.dep->vertex];
+    who = "task '" + v.name + "' (" + std::to_string(st.dep->subtask_index + 1) + "/"
+          + std::to_string(v.parallelism) + ")";
+  }
+  self->quit(make_error(ec::subtask_failed, who + " failed: " + what));
+}
+
 /// Runs `f`; an exception ends the subtask with an error naming the
 /// operator that threw. Returns whether `f` completed.
 template <class F>
@@ -53,7 +65,7 @@ bool accept(self_ptr self, uint64_t attempt, uint32_t channel, uint64_t seq,
             bool data) {
   auto& st = self->state;
   if (!st.dep) {
-    fail(self, ec::subtask_failed, "input before deployment");
+    fail_task(self, "input before deployment");
     return false;
   }
   if (attempt != st.dep->attempt) {
@@ -61,13 +73,13 @@ bool accept(self_ptr self, uint64_t attempt, uint32_t channel, uint64_t seq,
     return false;
   }
   if (channel >= st.next_seq.size() || st.finished_inputs[channel]) {
-    fail(self, ec::subtask_failed,
+    fail_task(self,
          "message on unknown or finished input channel " + std::to_string(channel));
     return false;
   }
   auto& expected = st.next_seq[channel];
   if (seq != expected) {
-    fail(self, ec::subtask_failed,
+    fail_task(self,
          "input channel " + std::to_string(channel) + " expected sequence number "
            + std::to_string(expected) + ", got " + std::to_string(seq));
     return false;
@@ -101,6 +113,13 @@ void end_of_input(self_ptr self) {
 void deploy(self_ptr self, deployment_ptr dep) {
   auto& st = self->state;
   st.dep = dep;
+  if (dep->master) {
+    self->monitor(dep->master);
+    self->set_down_handler([=](const caf::down_msg& m) {
+      if (m.source == self->state.dep->master)
+        self->quit(m.reason ? m.reason : caf::error{caf::exit_reason::user_shutdown});
+    });
+  }
   auto& plan = *dep->plan;
   auto& vertex = plan.vertices[dep->vertex];
   auto max_p = plan.config.max_parallelism;

@@ -1,6 +1,8 @@
 #include "actors/system_config.hpp"
 
 #include <fstream>
+#include <sstream>
+#include <string>
 
 #include <caf/all.hpp>
 
@@ -15,6 +17,93 @@ caf::error invalid(const std::string& option, const std::string& value,
                    const std::string& allowed) {
   return make_error(ec::invalid_option, "pipeline." + option + " = " + value
                                           + ": " + allowed);
+}
+
+std::string str(caf::string_view x) {
+  return std::string(x.data(), x.size());
+}
+
+/// A human description of CAF's parser errors (`pec`), which otherwise
+/// render only as "parser_error(not_an_option, ...)".
+std::string describe_parse_error(const caf::error& err) {
+  std::string what;
+  if (err.category() == caf::atom("parser")) {
+    switch (static_cast<caf::pec>(err.code())) {
+      case caf::pec::not_an_option:
+        what = "unknown option";
+        break;
+      case caf::pec::missing_argument:
+        what = "missing value";
+        break;
+      case caf::pec::integer_overflow:
+      case caf::pec::timespan_overflow:
+      case caf::pec::exponent_overflow:
+      case caf::pec::exponent_underflow:
+        what = "value out of range";
+        break;
+      case caf::pec::type_mismatch:
+        what = "value of the wrong type";
+        break;
+      case caf::pec::unexpected_eof:
+      case caf::pec::unexpected_character:
+      case caf::pec::trailing_character:
+      case caf::pec::unexpected_newline:
+      case caf::pec::too_many_characters:
+      case caf::pec::illegal_escape_sequence:
+        what = "malformed value or syntax error";
+        break;
+      default:
+        break;
+    }
+  }
+  auto rendered = caf::to_string(err);
+  return what.empty() ? rendered : what + " (" + rendered + ")";
+}
+
+/// CAF's INI reader silently drops values of the wrong type for known options
+/// and keeps unknown keys and sections without complaint. Re-reads `file`
+/// untyped and checks every entry against `opts`: unknown sections and keys
+/// and ill-typed values are errors naming the option.
+caf::error check_config_file(const std::string& file, const caf::config_option_set& opts) {
+  std::ifstream in{file};
+  auto content = caf::actor_system_config::parse_config(in);
+  auto fail = [&](const std::string& what) {
+    return make_error(ec::invalid_config_file, file + ": " + what);
+  };
+  if (!content)
+    return fail(describe_parse_error(content.error()));
+  auto has_category = [&](const std::string& category) {
+    for (auto& opt : opts)
+      if (opt.category() == category)
+        return true;
+    return false;
+  };
+  auto check = [&](const caf::config_option& opt, const caf::config_value& value) {
+    if (auto err = opt.check(value))
+      return fail("option " + str(opt.full_name()) + " = " + caf::to_string(value)
+                  + ": expected a value of type " + str(opt.type_name()));
+    return caf::error{};
+  };
+  for (auto& [key, value] : *content) {
+    auto* section = caf::get_if<caf::settings>(&value);
+    if (section != nullptr && has_category(key)) {
+      for (auto& [name, x] : *section) {
+        auto* opt = opts.qualified_name_lookup(key, name);
+        if (opt == nullptr)
+          return fail("unknown option " + key + "." + name + " in section [" + key + "]");
+        if (auto err = check(*opt, x))
+          return err;
+      }
+    } else if (auto* opt = opts.qualified_name_lookup("global", key)) {
+      if (auto err = check(*opt, value))
+        return err;
+    } else if (section != nullptr) {
+      return fail("unknown section [" + key + "]");
+    } else {
+      return fail("unknown option " + key + " outside of any section");
+    }
+  }
+  return caf::none;
 }
 
 } // namespace
@@ -94,7 +183,20 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
   if (err)
     return make_error(config_file.empty() ? ec::invalid_option : ec::invalid_config_file,
                       (config_file.empty() ? "" : config_file + ": ")
-                        + caf::to_string(err));
+                        + describe_parse_error(err));
+  if (!config_file.empty())
+    if (auto file_err = check_config_file(config_file, custom_options_))
+      return file_err;
+  // CAF accepts a short option that needs a value as the last argument
+  // ("-p") and silently ignores it.
+  if (!args.empty() && args.back().size() == 2 && args.back()[0] == '-'
+      && args.back()[1] != '-') {
+    auto* opt = custom_options_.cli_short_name_lookup(args.back()[1]);
+    if (opt != nullptr && !opt->is_flag())
+      return make_error(ec::invalid_option, "missing value for option " + args.back()
+                                              + " (" + str(opt->full_name())
+                                              + ")");
+  }
   positional_.clear();
   for (auto& arg : remainder) {
     if (arg.rfind("-", 0) == 0)

@@ -95,6 +95,11 @@ public:
   /// Like `execute`, but returns a handle at once (status, cancel, wait).
   job_client execute_async(std::string job_name = "sluice job");
 
+  /// The actor system jobs run on (an own one is started on first use).
+  caf::actor_system& system() {
+    return rt().system();
+  }
+
 private:
   runtime& rt();
 
