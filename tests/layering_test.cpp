@@ -1,0 +1,59 @@
+// The dependency rule of DESIGN.md: snapshot <- actors <- operators <- apps,
+// and no CAF header in operators/ (operators are plain objects). Scans the
+// source tree, so a stray include fails this test.
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Files under `dir` whose include lines contain any of `needles`.
+std::vector<std::string> offenders(const std::string& dir,
+                                   const std::vector<std::string>& needles) {
+  std::vector<std::string> result;
+  for (auto& entry : fs::recursive_directory_iterator(fs::path{SLUICE_SOURCE_DIR} / dir)) {
+    auto ext = entry.path().extension();
+    if (ext != ".hpp" && ext != ".cpp")
+      continue;
+    std::ifstream in{entry.path()};
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("#include", 0) != 0)
+        continue;
+      for (auto& n : needles)
+        if (line.find(n) != std::string::npos)
+          result.push_back(entry.path().string() + ": " + line);
+    }
+  }
+  return result;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(layering)
+
+BOOST_AUTO_TEST_CASE(sources_exist) {
+  BOOST_REQUIRE(fs::exists(fs::path{SLUICE_SOURCE_DIR} / "operators" / "stream.hpp"));
+}
+
+BOOST_AUTO_TEST_CASE(operators_include_no_caf) {
+  auto bad = offenders("operators", {"<caf/", "\"caf/"});
+  BOOST_CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string{} : bad.front()));
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_includes_nothing_of_ours_above_it) {
+  auto bad = offenders("snapshot", {"\"actors/", "\"operators/", "\"apps/"});
+  BOOST_CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string{} : bad.front()));
+}
+
+BOOST_AUTO_TEST_CASE(actors_do_not_include_operators_or_apps) {
+  auto bad = offenders("actors", {"\"operators/", "\"apps/"});
+  BOOST_CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string{} : bad.front()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
