@@ -17,10 +17,9 @@
 
 #include "actors/operator.hpp"
 #include "actors/output_router.hpp"
+#include "snapshot/keyed_state_backend.hpp"
 
 namespace sluice {
-
-class keyed_state_backend;
 
 class operator_chain {
 public:
