@@ -283,4 +283,20 @@ void check_protocol(const probe_log& log, uint32_t channel, uint64_t att = attem
   }
 }
 
+/// The common case: vertex 1 ("map -> filter", two input channels) of
+/// `make_plan`, subtask 0, deployed with the probe as its only receiver.
+struct deployed_map_filter {
+  actor_env env;
+  probe_log_ptr log = std::make_shared<probe_log>();
+  down_info_ptr down = std::make_shared<down_info>();
+  std::shared_ptr<const execution_plan> plan
+    = make_plan(std::make_shared<collected<reading>>());
+  subtask_actor rcv = env.spawn_probe(log);
+  subtask_actor sub = env.spawn_subtask(down);
+
+  deployed_map_filter() {
+    env.deploy(sub, plan, 1, 0, rcv);
+  }
+};
+
 } // namespace

@@ -6,14 +6,7 @@
 
 BOOST_AUTO_TEST_SUITE(subtask_protocol_test)
 
-BOOST_AUTO_TEST_CASE(message_of_an_old_attempt_is_dropped) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(message_of_an_old_attempt_is_dropped, deployed_map_filter) {
   env.send_data(sub, 0, 0, readings(1, 4), attempt - 1);
   BOOST_CHECK(log->entries.empty());
   BOOST_CHECK(!down->down);
@@ -33,14 +26,7 @@ BOOST_AUTO_TEST_CASE(message_of_an_old_attempt_is_dropped) {
   BOOST_CHECK(log->of(probe_log::eos).empty());
 }
 
-BOOST_AUTO_TEST_CASE(sequence_gap_fails_the_subtask) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(sequence_gap_fails_the_subtask, deployed_map_filter) {
   env.send_data(sub, 1, 0, readings(1, 4));
   env.send_data(sub, 1, 2, readings(5, 8)); // seq 1 lost
   BOOST_REQUIRE(down->down);
@@ -58,14 +44,7 @@ BOOST_AUTO_TEST_CASE(sequence_gap_fails_the_subtask) {
   BOOST_CHECK(log->of(probe_log::eos).empty());
 }
 
-BOOST_AUTO_TEST_CASE(eos_after_lost_data_fails_the_subtask) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(eos_after_lost_data_fails_the_subtask, deployed_map_filter) {
   env.send_data(sub, 0, 0, readings(1, 4));
   env.send_eos(sub, 1, 0);
   env.send_eos(sub, 0, 2); // the sender sent 2 data messages, we saw 1

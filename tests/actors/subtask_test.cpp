@@ -17,14 +17,7 @@ BOOST_AUTO_TEST_CASE(plan_under_test_has_the_expected_shape) {
   BOOST_REQUIRE_EQUAL(plan->outgoing(1).size(), 1u);
 }
 
-BOOST_AUTO_TEST_CASE(data_messages_carry_increasing_seq_and_attempt) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(data_messages_carry_increasing_seq_and_attempt, deployed_map_filter) {
   // Full batches (batch size 4) leave right away, one data message each.
   env.send_data(sub, 0, 0, readings(1, 4));
   env.send_data(sub, 1, 0, readings(5, 8));
@@ -43,14 +36,7 @@ BOOST_AUTO_TEST_CASE(data_messages_carry_increasing_seq_and_attempt) {
   check_protocol(*log, 0);
 }
 
-BOOST_AUTO_TEST_CASE(end_of_stream_flushes_sends_eos_and_terminates_normally) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(end_of_stream_flushes_sends_eos_and_terminates_normally, deployed_map_filter) {
   env.send_data(sub, 0, 0, readings(1, 6)); // one full batch, 2 records held
   env.send_data(sub, 1, 0, readings(7, 7)); // held
   BOOST_CHECK_EQUAL(log->of(probe_log::data).size(), 1u);
@@ -74,14 +60,7 @@ BOOST_AUTO_TEST_CASE(end_of_stream_flushes_sends_eos_and_terminates_normally) {
   check_protocol(*log, 0);
 }
 
-BOOST_AUTO_TEST_CASE(buffer_timeout_flushes_a_partial_batch) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(buffer_timeout_flushes_a_partial_batch, deployed_map_filter) {
   env.send_data(sub, 0, 0, readings(1, 2));
   BOOST_CHECK(log->of(probe_log::data).empty());
   env.sched.advance_time(100ms);
@@ -93,14 +72,7 @@ BOOST_AUTO_TEST_CASE(buffer_timeout_flushes_a_partial_batch) {
   BOOST_CHECK(!down->down);
 }
 
-BOOST_AUTO_TEST_CASE(watermark_forwarded_only_when_the_minimum_advances) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(watermark_forwarded_only_when_the_minimum_advances, deployed_map_filter) {
   env.send_watermark(sub, 0, 0, 10); // channel 1 unknown yet: min stays
   BOOST_CHECK(log->of(probe_log::watermark).empty());
   env.send_watermark(sub, 1, 0, 5); // min 5
@@ -119,14 +91,7 @@ BOOST_AUTO_TEST_CASE(watermark_forwarded_only_when_the_minimum_advances) {
   BOOST_CHECK(!down->down);
 }
 
-BOOST_AUTO_TEST_CASE(watermark_follows_the_data_before_it) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv);
+BOOST_FIXTURE_TEST_CASE(watermark_follows_the_data_before_it, deployed_map_filter) {
   env.send_data(sub, 0, 0, readings(1, 2)); // buffered in the router
   env.send_watermark(sub, 0, 1, 100);
   env.send_watermark(sub, 1, 0, 100);
