@@ -23,6 +23,12 @@ struct pipeline_config {
   std::chrono::milliseconds buffer_timeout{100};
   /// CAF scheduler threads of an own actor system (0: one per core).
   uint32_t threads = SLUICE_DEFAULT_PIPELINE_THREADS;
+  /// Credit window: data batches a sender may have in flight per channel
+  /// (Flink's buffers-per-channel). Bounds every input queue.
+  uint32_t buffers_per_channel = SLUICE_DEFAULT_PIPELINE_BUFFERS_PER_CHANNEL;
+  /// Test switch, C++ only: false turns credits off (unbounded queues), so
+  /// flow-control tests can show what the credits prevent.
+  bool credit_based = true;
 };
 
 } // namespace sluice

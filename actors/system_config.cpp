@@ -145,6 +145,9 @@ caf::error validate(const pipeline_config& cfg) {
   if (cfg.threads > 1024)
     return invalid("threads", std::to_string(cfg.threads),
                    "must be between 0 (one per core) and 1024");
+  if (cfg.buffers_per_channel < 1 || cfg.buffers_per_channel > 1024)
+    return invalid("buffers-per-channel", std::to_string(cfg.buffers_per_channel),
+                   "must be between 1 and 1024 batches");
   return caf::none;
 }
 
@@ -160,7 +163,9 @@ system_config::system_config() {
     .add(buffer_timeout_, "buffer-timeout",
          "send a partly filled batch after this long (e.g. 100ms)")
     .add(pipeline_.threads, "threads",
-         "CAF scheduler threads of an own actor system (0: one per core)");
+         "CAF scheduler threads of an own actor system (0: one per core)")
+    .add(pipeline_.buffers_per_channel, "buffers-per-channel",
+         "credit window: batches a sender may have in flight per channel");
   register_sluice(*this);
 }
 
