@@ -34,13 +34,25 @@ using subtask_actor = caf::typed_actor<
   /// From itself: emit the next batch of the head source.
   caf::reacts_to<run_atom>,
   /// From itself: the buffer timeout expired; send partial batches.
-  caf::reacts_to<flush_atom>>;
+  caf::reacts_to<flush_atom>,
+  /// From a downstream subtask: more credit on one output channel.
+  caf::reacts_to<credit_msg>,
+  /// From itself: handle items waiting in the input queues.
+  caf::reacts_to<pump_atom>>;
 
 /// Where the records of one output of a subtask go: the receiver and its
 /// input channel index for every channel of the router.
 struct output_gate_spec {
   std::vector<subtask_actor> receivers;
   std::vector<uint32_t> channels;
+};
+
+/// Where input channel c of a subtask comes from: the sender and the
+/// sender's output gate and channel (credits go back there).
+struct input_channel_spec {
+  subtask_actor sender;
+  uint32_t gate = 0;
+  uint32_t channel = 0;
 };
 
 struct execution_plan;
@@ -55,6 +67,9 @@ struct deployment {
   uint32_t subtask_index = 0;
   std::shared_ptr<const execution_plan> plan;
   uint32_t num_inputs = 0;
+  /// One per input channel (empty in tests that deploy subtasks by hand:
+  /// then no credit is granted upstream).
+  std::vector<input_channel_spec> inputs;
   /// One per outgoing edge of the vertex, in `plan->outgoing(vertex)` order.
   std::vector<output_gate_spec> outputs;
 };
@@ -67,7 +82,9 @@ using job_master_actor = caf::typed_actor<
   /// (vertex order of the execution plan, subtask index order within).
   caf::replies_to<subtasks_atom>::with<std::vector<subtask_actor>>,
   /// From a client: cancel the job (subtasks are stopped, status cancelled).
-  caf::reacts_to<cancel_atom>>;
+  caf::reacts_to<cancel_atom>,
+  /// From a subtask that finished normally, just before it quits.
+  caf::reacts_to<subtask_metrics>>;
 
 } // namespace sluice
 

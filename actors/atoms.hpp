@@ -11,6 +11,8 @@ using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 /// subtask -> itself: buffer timeout expired, send partial batches.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+/// subtask -> itself: handle queued input items.
+using pump_atom = caf::atom_constant<caf::atom("pump")>;
 /// client -> job master: what is the job's status?
 using status_atom = caf::atom_constant<caf::atom("status")>;
 /// client / fault injector -> job master: the subtask actors of the job.

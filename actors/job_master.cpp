@@ -1,5 +1,8 @@
 #include "actors/job_master.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
@@ -31,11 +34,15 @@ void finish(self_ptr self) {
       break;
     case job_status::cancelling:
       st.result = job_result{job_status::cancelled, ec::job_cancelled,
-                             "job '" + st.plan->job_name + "' was cancelled"};
+                             "job '" + st.plan->job_name + "' was cancelled", {}};
       break;
     default:
-      st.result = job_result{job_status::finished, ec::none, {}};
+      st.result = job_result{job_status::finished, ec::none, {}, {}};
   }
+  std::sort(st.metrics.begin(), st.metrics.end(), [](auto& x, auto& y) {
+    return std::tie(x.vertex, x.subtask_index) < std::tie(y.vertex, y.subtask_index);
+  });
+  st.result.subtasks = std::move(st.metrics);
   st.status = st.result.status;
   st.board->set_result(st.result);
   self->quit();
@@ -56,7 +63,7 @@ void on_down(self_ptr self, const caf::down_msg& m) {
                         : "subtask " + name + " terminated: "
                             + self->system().render(m.reason);
     auto code = code_of(m.reason) != ec::none ? code_of(m.reason) : ec::subtask_failed;
-    st.result = job_result{job_status::failed, code, std::move(why)};
+    st.result = job_result{job_status::failed, code, std::move(why), {}};
     set_status(self, job_status::failing);
     stop_all(self);
   }
@@ -79,7 +86,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
   self->attach_functor([board = st.board](const caf::error& reason) {
     if (!is_terminal(board->status()))
       board->set_result(job_result{job_status::failed, ec::subtask_failed,
-                                   "the job master terminated: " + caf::to_string(reason)});
+                                   "the job master terminated: " + caf::to_string(reason), {}});
   });
   self->set_down_handler([=](const caf::down_msg& m) { on_down(self, m); });
   st.subtasks.resize(plan->vertices.size());
@@ -92,10 +99,35 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       ++st.alive;
     }
   }
+  // Who sends on each input channel: credits flow back along these.
+  std::vector<std::vector<std::vector<input_channel_spec>>> inputs(plan->vertices.size());
+  for (auto& v : plan->vertices) {
+    inputs[v.id].resize(v.parallelism);
+    for (uint32_t i = 0; i < v.parallelism; ++i)
+      inputs[v.id][i].resize(plan->num_input_channels(v.id, i));
+  }
+  std::vector<std::vector<std::vector<output_gate_spec>>> outputs(plan->vertices.size());
+  for (auto& v : plan->vertices) {
+    auto out_edges = plan->outgoing(v.id);
+    outputs[v.id].resize(v.parallelism);
+    for (uint32_t i = 0; i < v.parallelism; ++i) {
+      for (uint32_t k = 0; k < out_edges.size(); ++k) {
+        auto to = plan->edges[out_edges[k]].to;
+        output_gate_spec gate;
+        uint32_t ch = 0;
+        for (auto& target : plan->output_channels(out_edges[k], i)) {
+          gate.receivers.push_back(st.subtasks[to][target.subtask]);
+          gate.channels.push_back(target.channel);
+          inputs[to][target.subtask][target.channel]
+            = input_channel_spec{st.subtasks[v.id][i], k, ch++};
+        }
+        outputs[v.id][i].push_back(std::move(gate));
+      }
+    }
+  }
   // Receivers first: a subtask's deploy is in its mailbox before any data an
   // upstream subtask can send it.
   for (auto v = plan->vertices.rbegin(); v != plan->vertices.rend(); ++v) {
-    auto out_edges = plan->outgoing(v->id);
     for (uint32_t i = 0; i < v->parallelism; ++i) {
       auto dep = std::make_shared<deployment>();
       dep->attempt = st.attempt;
@@ -104,14 +136,8 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       dep->subtask_index = i;
       dep->plan = plan;
       dep->num_inputs = plan->num_input_channels(v->id, i);
-      for (auto e : out_edges) {
-        output_gate_spec gate;
-        for (auto& target : plan->output_channels(e, i)) {
-          gate.receivers.push_back(st.subtasks[plan->edges[e].to][target.subtask]);
-          gate.channels.push_back(target.channel);
-        }
-        dep->outputs.push_back(std::move(gate));
-      }
+      dep->inputs = std::move(inputs[v->id][i]);
+      dep->outputs = std::move(outputs[v->id][i]);
       self->send(st.subtasks[v->id][i], deploy_atom::value, deployment_ptr{std::move(dep)});
     }
   }
@@ -130,6 +156,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       set_status(self, job_status::cancelling);
       stop_all(self);
     },
+    [=](subtask_metrics& m) { self->state.metrics.push_back(std::move(m)); },
   };
 }
 

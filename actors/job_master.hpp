@@ -37,6 +37,8 @@ struct job_master_state {
   std::unordered_map<caf::actor_addr, std::string> names;
   size_t alive = 0;
   job_result result;
+  /// Reported by subtasks that finished normally.
+  std::vector<subtask_metrics> metrics;
 };
 
 class job_client;

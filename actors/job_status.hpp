@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "snapshot/error.hpp"
 
@@ -28,6 +29,28 @@ inline bool is_terminal(job_status s) noexcept {
          || s == job_status::cancelled;
 }
 
+/// Counters of one subtask that finished normally (Flink's task metrics).
+struct subtask_metrics {
+  /// Task (chain) name.
+  std::string task;
+  /// Vertex id in the execution plan and parallel instance index.
+  uint32_t vertex = 0;
+  uint32_t subtask_index = 0;
+  /// Data batches and records taken from the input queues.
+  uint64_t batches_in = 0;
+  uint64_t records_in = 0;
+  /// Records the chain's last operator emitted.
+  uint64_t records_out = 0;
+  /// Most data batches one input channel held at once (with credits on,
+  /// at most `pipeline.buffers-per-channel`).
+  uint64_t peak_input_queue = 0;
+  /// Most items one output channel held back for lack of credit.
+  uint64_t peak_output_queue = 0;
+  /// How often the subtask stopped reading its inputs (or its source
+  /// stopped) because an output had no credit.
+  uint64_t backpressured = 0;
+};
+
 /// What a job ended with.
 struct job_result {
   job_status status = job_status::created;
@@ -35,6 +58,9 @@ struct job_result {
   ec code = ec::none;
   /// The failure cause, naming the operator and subtask; empty otherwise.
   std::string message;
+  /// One entry per subtask that finished normally (vertex order, then
+  /// subtask index).
+  std::vector<subtask_metrics> subtasks;
 };
 
 } // namespace sluice

@@ -19,6 +19,7 @@
 
 #include "actors/batch.hpp"
 #include "actors/error.hpp"
+#include "actors/job_status.hpp"
 #include "actors/operator.hpp"
 
 namespace sluice {
@@ -87,6 +88,29 @@ struct eos_msg {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, eos_msg& x) {
   return f(caf::meta::type_name("eos_msg"), x.attempt, x.channel, x.seq);
+}
+
+/// Receiver -> sender: `credits` more data batches may be sent on channel
+/// `channel` of the sender's output gate `gate` (credit-based flow control;
+/// needs no credit itself).
+struct credit_msg {
+  uint64_t attempt = 0;
+  uint32_t gate = 0;
+  uint32_t channel = 0;
+  uint32_t credits = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credit_msg& x) {
+  return f(caf::meta::type_name("credit_msg"), x.attempt, x.gate, x.channel, x.credits);
+}
+
+/// Subtask -> job master, when it finished normally: its counters.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, subtask_metrics& x) {
+  return f(caf::meta::type_name("subtask_metrics"), x.task, x.vertex, x.subtask_index, x.batches_in,
+           x.records_in, x.records_out, x.peak_input_queue, x.peak_output_queue,
+           x.backpressured);
 }
 
 } // namespace sluice

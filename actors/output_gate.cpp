@@ -4,34 +4,61 @@
 
 namespace sluice {
 
-output_gate::output_gate(uint64_t attempt, output_gate_spec spec)
-  : attempt_(attempt), spec_(std::move(spec)), sent_(spec_.receivers.size(), 0) {
+output_gate::output_gate(uint64_t attempt, output_gate_spec spec, uint32_t credits,
+                         bool credit_based)
+  : attempt_(attempt),
+    spec_(std::move(spec)),
+    sent_(spec_.receivers.size(), 0),
+    window_(spec_.receivers.size(), credits, credit_based) {
 }
 
 // Sending from the subtask's handler thread keeps CAF's FIFO order per
-// sender and receiver, so control messages stay behind the data before them.
+// sender and receiver, so control messages stay behind the data before
+// them. Sequence numbers are assigned when a message really leaves.
+void output_gate::transport::operator()(size_t ch, channel_item x) {
+  auto& g = *gate;
+  auto& to = g.spec_.receivers[ch];
+  auto channel = g.spec_.channels[ch];
+  switch (x.what) {
+    case channel_item::kind::data:
+      caf::anon_send(to, data_msg{g.attempt_, channel, g.sent_[ch]++, std::move(x.records)});
+      break;
+    case channel_item::kind::watermark:
+      caf::anon_send(to, watermark_msg{g.attempt_, channel, g.sent_[ch], x.time});
+      break;
+    case channel_item::kind::barrier:
+      caf::anon_send(to, barrier_msg{g.attempt_, channel, g.sent_[ch], x.checkpoint_id,
+                                     x.time});
+      break;
+    case channel_item::kind::end_of_stream:
+      caf::anon_send(to, eos_msg{g.attempt_, channel, g.sent_[ch]});
+      break;
+  }
+}
+
 void output_gate::send(size_t channel, batch_ptr b) {
-  caf::anon_send(spec_.receivers[channel],
-                 data_msg{attempt_, spec_.channels[channel], sent_[channel]++,
-                          std::move(b)});
+  window_.push(channel, channel_item::data(std::move(b)), transport_);
+}
+
+void output_gate::broadcast(const channel_item& x) {
+  for (size_t ch = 0; ch < spec_.receivers.size(); ++ch)
+    window_.push(ch, x, transport_);
 }
 
 void output_gate::broadcast_watermark(timestamp wm) {
-  for (size_t i = 0; i < spec_.receivers.size(); ++i)
-    caf::anon_send(spec_.receivers[i],
-                   watermark_msg{attempt_, spec_.channels[i], sent_[i], wm});
+  broadcast(channel_item::watermark(wm));
 }
 
 void output_gate::broadcast_barrier(uint64_t checkpoint_id, timestamp ts) {
-  for (size_t i = 0; i < spec_.receivers.size(); ++i)
-    caf::anon_send(spec_.receivers[i], barrier_msg{attempt_, spec_.channels[i],
-                                                   sent_[i], checkpoint_id, ts});
+  broadcast(channel_item::barrier(checkpoint_id, ts));
 }
 
 void output_gate::broadcast_end_of_stream() {
-  for (size_t i = 0; i < spec_.receivers.size(); ++i)
-    caf::anon_send(spec_.receivers[i],
-                   eos_msg{attempt_, spec_.channels[i], sent_[i]});
+  broadcast(channel_item::end_of_stream());
+}
+
+void output_gate::grant(size_t channel, uint32_t n) {
+  window_.grant(channel, n, transport_);
 }
 
 } // namespace sluice

@@ -1,6 +1,8 @@
-// The actor side of one output of a subtask: turns batches handed over by a
-// router into `data_msg`s with per-channel sequence numbers, and sends
-// control messages (watermark, barrier, end-of-stream) on every channel.
+// The actor side of one output of a subtask: turns what a router hands over
+// into `data_msg`s with per-channel sequence numbers, and control messages
+// (watermark, barrier, end-of-stream) on every channel, all through the
+// gate's credit window (actors/credit_window.hpp): a batch without credit
+// waits in the channel's output queue, and control messages stay behind it.
 // Owned by the subtask actor; used only from its handlers.
 #pragma once
 
@@ -8,30 +10,56 @@
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "actors/credit_window.hpp"
 #include "actors/output_router.hpp"
 
 namespace sluice {
 
 class output_gate final : public channel_sink {
 public:
-  output_gate(uint64_t attempt, output_gate_spec spec);
+  /// `credits`: initial credit per channel; `credit_based == false` sends
+  /// everything at once (test switch).
+  output_gate(uint64_t attempt, output_gate_spec spec, uint32_t credits,
+              bool credit_based = true);
 
-  /// Sends `b` on channel `channel` as the channel's next data message.
+  /// Sends `b` on channel `channel` as the channel's next data message (or
+  /// queues it until the receiver grants credit).
   void send(size_t channel, batch_ptr b) override;
 
   void broadcast_watermark(timestamp wm);
   void broadcast_barrier(uint64_t checkpoint_id, timestamp ts);
   void broadcast_end_of_stream();
 
+  /// The receiver of `channel` consumed `n` batches.
+  void grant(size_t channel, uint32_t n);
+
+  /// Whether some channel holds items waiting for credit.
+  bool blocked() const noexcept {
+    return window_.blocked();
+  }
+
+  const credit_window& window() const noexcept {
+    return window_;
+  }
+
   size_t num_channels() const noexcept {
     return spec_.receivers.size();
   }
 
 private:
+  struct transport {
+    output_gate* gate;
+    void operator()(size_t channel, channel_item x);
+  };
+
+  void broadcast(const channel_item& x);
+
   uint64_t attempt_;
   output_gate_spec spec_;
   /// Data messages sent so far per channel.
   std::vector<uint64_t> sent_;
+  credit_window window_;
+  transport transport_{this};
 };
 
 } // namespace sluice

@@ -60,9 +60,9 @@ bool guarded(self_ptr self, F&& f) {
 }
 
 /// Checks the envelope of an input message. `data`: whether it is a data
-/// message (consumes a sequence number).
+/// message (consumes a sequence number). `eos`: whether it closes the channel.
 bool accept(self_ptr self, uint64_t attempt, uint32_t channel, uint64_t seq,
-            bool data) {
+            bool data, bool eos = false) {
   auto& st = self->state;
   if (!st.dep) {
     fail_task(self, "input before deployment");
@@ -72,7 +72,7 @@ bool accept(self_ptr self, uint64_t attempt, uint32_t channel, uint64_t seq,
     ++st.dropped;
     return false;
   }
-  if (channel >= st.next_seq.size() || st.finished_inputs[channel]) {
+  if (channel >= st.next_seq.size() || st.closed_inputs[channel]) {
     fail_task(self,
          "message on unknown or finished input channel " + std::to_string(channel));
     return false;
@@ -86,7 +86,16 @@ bool accept(self_ptr self, uint64_t attempt, uint32_t channel, uint64_t seq,
   }
   if (data)
     ++expected;
+  if (eos)
+    st.closed_inputs[channel] = true;
   return true;
+}
+
+bool outputs_blocked(self_ptr self) {
+  for (auto& out : self->state.outputs)
+    if (out->blocked())
+      return true;
+  return false;
 }
 
 void schedule_flush(self_ptr self) {
@@ -95,6 +104,42 @@ void schedule_flush(self_ptr self) {
     return;
   st.flush_scheduled = true;
   self->delayed_send(self, st.dep->plan->config.buffer_timeout, flush_atom::value);
+}
+
+/// Asks for a `pump` when queued input can be handled.
+void schedule_pump(self_ptr self) {
+  auto& st = self->state;
+  if (st.pump_scheduled || !st.inputs || !st.inputs->ready() || outputs_blocked(self))
+    return;
+  st.pump_scheduled = true;
+  self->send(self, pump_atom::value);
+}
+
+subtask_metrics metrics_of(self_ptr self) {
+  auto& st = self->state;
+  auto& v = st.dep->plan->vertices[st.dep->vertex];
+  subtask_metrics m;
+  m.task = v.name;
+  m.vertex = st.dep->vertex;
+  m.subtask_index = st.dep->subtask_index;
+  m.batches_in = st.batches_in;
+  m.records_in = st.records_in;
+  m.records_out = st.chain->metrics().records_out;
+  m.peak_input_queue = st.inputs ? st.inputs->peak_data() : 0;
+  for (auto& out : st.outputs)
+    m.peak_output_queue = std::max<uint64_t>(m.peak_output_queue, out->window().peak_queued());
+  m.backpressured = st.backpressured;
+  return m;
+}
+
+/// After end-of-stream went out: quit once nothing waits for credit.
+void finish_when_drained(self_ptr self) {
+  auto& st = self->state;
+  if (!st.finishing || outputs_blocked(self))
+    return;
+  if (st.dep->master)
+    caf::anon_send(caf::actor_cast<caf::actor>(st.dep->master), metrics_of(self));
+  self->quit();
 }
 
 /// End of input: final watermark, close, flush, end-of-stream, quit.
@@ -107,7 +152,141 @@ void end_of_input(self_ptr self) {
     return;
   for (auto& out : st.outputs)
     out->broadcast_end_of_stream();
-  self->quit();
+  st.finishing = true;
+  finish_when_drained(self);
+}
+
+/// One more batch may go upstream on input channel `ch`.
+void grant_upstream(self_ptr self, uint32_t ch) {
+  auto& st = self->state;
+  auto& plan = *st.dep->plan;
+  if (!plan.config.credit_based || st.dep->inputs.empty())
+    return;
+  auto& in = st.dep->inputs[ch];
+  self->send(in.sender, credit_msg{st.dep->attempt, in.gate, in.channel, 1});
+}
+
+/// Handles one queued input item; false when the subtask failed or ended.
+bool handle(self_ptr self, uint32_t ch, channel_item& x) {
+  auto& st = self->state;
+  switch (x.what) {
+    case channel_item::kind::data: {
+      ++st.batches_in;
+      st.records_in += x.records->size();
+      if (!guarded(self, [&] { st.chain->process(x.records); }))
+        return false;
+      grant_upstream(self, ch);
+      return true;
+    }
+    case channel_item::kind::watermark:
+      if (auto wm = st.watermarks->update(ch, x.time))
+        return guarded(self, [&] { st.chain->process_watermark(*wm); });
+      return true;
+    case channel_item::kind::barrier:
+      // Until the checkpoint issue: forward the first barrier n untouched.
+      if (x.checkpoint_id <= st.last_barrier)
+        return true;
+      st.last_barrier = x.checkpoint_id;
+      if (!guarded(self, [&] { st.chain->flush(); }))
+        return false;
+      for (auto& out : st.outputs)
+        out->broadcast_barrier(x.checkpoint_id, x.time);
+      return true;
+    case channel_item::kind::end_of_stream:
+      if (auto wm = st.watermarks->finish(ch))
+        if (!guarded(self, [&] { st.chain->process_watermark(*wm); }))
+          return false;
+      if (++st.num_finished == st.closed_inputs.size()) {
+        end_of_input(self);
+        return false;
+      }
+      return true;
+  }
+  return true;
+}
+
+/// Items handled per `pump` message before other messages get a turn.
+constexpr int pump_budget = 32;
+
+void pump(self_ptr self) {
+  auto& st = self->state;
+  st.pump_scheduled = false;
+  if (st.finishing)
+    return;
+  for (int i = 0; i < pump_budget; ++i) {
+    if (outputs_blocked(self)) {
+      ++st.backpressured;
+      break;
+    }
+    auto next = st.inputs->pop();
+    if (!next)
+      break;
+    if (!handle(self, next->first, next->second))
+      return;
+  }
+  schedule_pump(self);
+  schedule_flush(self);
+}
+
+void enqueue(self_ptr self, uint32_t ch, channel_item x) {
+  self->state.inputs->push(ch, std::move(x));
+  schedule_pump(self);
+}
+
+/// One step of the head source, unless an output waits for credit.
+void run_source(self_ptr self) {
+  auto& st = self->state;
+  if (st.finishing)
+    return;
+  if (outputs_blocked(self)) {
+    st.source_paused = true;
+    ++st.backpressured;
+    return;
+  }
+  source_step step;
+  if (!guarded(self, [&] { step = st.chain->emit_next(st.dep->plan->config.batch_size); }))
+    return;
+  switch (step.status) {
+    case source_step::more:
+      if (outputs_blocked(self)) {
+        st.source_paused = true;
+        ++st.backpressured;
+      } else {
+        self->send(self, run_atom::value);
+      }
+      break;
+    case source_step::idle:
+      self->delayed_send(self, step.retry_after, run_atom::value);
+      break;
+    case source_step::finished:
+      end_of_input(self);
+      return;
+  }
+  schedule_flush(self);
+}
+
+void on_credit(self_ptr self, const credit_msg& m) {
+  auto& st = self->state;
+  if (!st.dep || m.attempt != st.dep->attempt) {
+    ++st.dropped;
+    return;
+  }
+  if (m.gate >= st.outputs.size() || m.channel >= st.outputs[m.gate]->num_channels()) {
+    fail_task(self, "credit for unknown output " + std::to_string(m.gate) + "/"
+                      + std::to_string(m.channel));
+    return;
+  }
+  st.outputs[m.gate]->grant(m.channel, m.credits);
+  if (outputs_blocked(self))
+    return;
+  if (st.finishing) {
+    finish_when_drained(self);
+  } else if (st.source_paused) {
+    st.source_paused = false;
+    self->send(self, run_atom::value);
+  } else {
+    schedule_pump(self);
+  }
 }
 
 void deploy(self_ptr self, deployment_ptr dep) {
@@ -150,7 +329,9 @@ void deploy(self_ptr self, deployment_ptr dep) {
     auto out_edges = plan.outgoing(dep->vertex);
     for (size_t k = 0; k < out_edges.size(); ++k) {
       auto& e = plan.edges[out_edges[k]];
-      st.outputs.push_back(std::make_unique<output_gate>(dep->attempt, dep->outputs[k]));
+      st.outputs.push_back(std::make_unique<output_gate>(
+        dep->attempt, dep->outputs[k], plan.config.buffers_per_channel,
+        plan.config.credit_based));
       routers.push_back(e.make_router(e.kind, st.outputs.back()->num_channels(),
                                       plan.config.batch_size,
                                       plan.vertices[e.to].parallelism, max_p));
@@ -164,7 +345,8 @@ void deploy(self_ptr self, deployment_ptr dep) {
         out->broadcast_watermark(wm);
     };
     st.next_seq.assign(dep->num_inputs, 0);
-    st.finished_inputs.assign(dep->num_inputs, false);
+    st.closed_inputs.assign(dep->num_inputs, false);
+    st.inputs = std::make_unique<input_queues>(dep->num_inputs);
     st.watermarks = std::make_unique<watermark_tracker>(dep->num_inputs);
     st.chain->open(initialization_context{});
     if (st.chain->is_source())
@@ -180,67 +362,32 @@ subtask_actor::behavior_type
 subtask(subtask_actor::stateful_pointer<subtask_state> self) {
   return {
     [=](deploy_atom, deployment_ptr dep) { deploy(self, std::move(dep)); },
-    [=](const data_msg& m) {
-      if (!accept(self, m.attempt, m.channel, m.seq, true))
-        return;
-      if (guarded(self, [&] { self->state.chain->process(m.records); }))
-        schedule_flush(self);
+    [=](data_msg& m) {
+      if (accept(self, m.attempt, m.channel, m.seq, true))
+        enqueue(self, m.channel, channel_item::data(std::move(m.records)));
     },
     [=](const barrier_msg& m) {
-      if (!accept(self, m.attempt, m.channel, m.seq, false))
-        return;
-      auto& st = self->state;
-      // Until the checkpoint issue: forward the first barrier n untouched.
-      if (m.checkpoint_id <= st.last_barrier)
-        return;
-      st.last_barrier = m.checkpoint_id;
-      if (!guarded(self, [&] { st.chain->flush(); }))
-        return;
-      for (auto& out : st.outputs)
-        out->broadcast_barrier(m.checkpoint_id, m.checkpoint_timestamp);
+      if (accept(self, m.attempt, m.channel, m.seq, false))
+        enqueue(self, m.channel,
+                channel_item::barrier(m.checkpoint_id, m.checkpoint_timestamp));
     },
     [=](const watermark_msg& m) {
-      if (!accept(self, m.attempt, m.channel, m.seq, false))
-        return;
-      auto& st = self->state;
-      if (auto wm = st.watermarks->update(m.channel, m.watermark))
-        if (guarded(self, [&] { st.chain->process_watermark(*wm); }))
-          schedule_flush(self);
+      if (accept(self, m.attempt, m.channel, m.seq, false))
+        enqueue(self, m.channel, channel_item::watermark(m.watermark));
     },
     [=](const eos_msg& m) {
-      if (!accept(self, m.attempt, m.channel, m.seq, false))
-        return;
-      auto& st = self->state;
-      st.finished_inputs[m.channel] = true;
-      if (auto wm = st.watermarks->finish(m.channel))
-        if (!guarded(self, [&] { st.chain->process_watermark(*wm); }))
-          return;
-      if (++st.num_finished == st.finished_inputs.size())
-        end_of_input(self);
+      if (accept(self, m.attempt, m.channel, m.seq, false, true))
+        enqueue(self, m.channel, channel_item::end_of_stream());
     },
-    [=](run_atom) {
-      auto& st = self->state;
-      source_step step;
-      if (!guarded(self, [&] { step = st.chain->emit_next(st.dep->plan->config.batch_size); }))
-        return;
-      switch (step.status) {
-        case source_step::more:
-          self->send(self, run_atom::value);
-          break;
-        case source_step::idle:
-          self->delayed_send(self, step.retry_after, run_atom::value);
-          break;
-        case source_step::finished:
-          end_of_input(self);
-          return;
-      }
-      schedule_flush(self);
-    },
+    [=](run_atom) { run_source(self); },
     [=](flush_atom) {
       auto& st = self->state;
       st.flush_scheduled = false;
-      guarded(self, [&] { st.chain->flush(); });
+      if (!st.finishing)
+        guarded(self, [&] { st.chain->flush(); });
     },
+    [=](const credit_msg& m) { on_credit(self, m); },
+    [=](pump_atom) { pump(self); },
   };
 }
 

@@ -3,19 +3,31 @@
 // Spawned by the job master, idle until `deploy`. It then builds its
 // operator chain from the plan, opens it, and either runs its head source
 // (one batch per `run` message, so cancel and kill land between steps) or
-// processes what arrives on its input channels. It handles end-of-stream
-// fully: when every input finished (or the source is exhausted) it emits the
-// final watermark, closes the chain, flushes, sends end-of-stream on every
-// output channel and quits normally. Any exception of an operator makes it
-// quit with a `sluice` error naming the operator and subtask. Messages of
-// another attempt are dropped; a gap in a channel's sequence numbers is an
-// error (`ec::subtask_failed`), never silent loss.
+// processes what arrives on its input channels.
+//
+// Flow control (DESIGN.md "Messages between actors"): every arriving
+// message is checked (attempt, channel, sequence number) and moved into the
+// per-channel input queues at once; a `pump` message then handles queued
+// items while no output gate is blocked for lack of credit. After handling
+// a data batch the subtask grants one credit back to its sender. A blocked
+// subtask reads no input and its source produces nothing until credits
+// arrive, so memory stays bounded by the credit windows.
+//
+// End-of-stream is handled fully: when every input finished (or the source
+// is exhausted) it emits the final watermark, closes the chain, flushes,
+// puts end-of-stream on every output channel, waits until its output queues
+// drained, reports its metrics to the job master and quits normally. Any
+// exception of an operator makes it quit with a `sluice` error naming the
+// operator and subtask. Messages of another attempt are dropped; a gap in a
+// channel's sequence numbers is an error (`ec::subtask_failed`), never
+// silent loss.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "actors/input_queues.hpp"
 #include "actors/operator_chain.hpp"
 #include "actors/watermark_tracker.hpp"
 
@@ -32,16 +44,27 @@ struct subtask_state {
   deployment_ptr dep;
   std::vector<std::unique_ptr<output_gate>> outputs;
   std::unique_ptr<operator_chain> chain;
+  std::unique_ptr<input_queues> inputs;
   /// Next expected sequence number per input channel.
   std::vector<uint64_t> next_seq;
-  std::vector<bool> finished_inputs;
+  /// Channels whose end-of-stream arrived (checked on arrival).
+  std::vector<bool> closed_inputs;
+  /// Channels whose end-of-stream was handled.
   size_t num_finished = 0;
   std::unique_ptr<watermark_tracker> watermarks;
   /// Highest checkpoint id whose barrier was forwarded.
   uint64_t last_barrier = 0;
   bool flush_scheduled = false;
+  bool pump_scheduled = false;
+  /// The head source stopped for lack of credit.
+  bool source_paused = false;
+  /// End-of-stream is on the outputs; quit once they drained.
+  bool finishing = false;
   /// Messages of other attempts dropped (diagnostics).
   uint64_t dropped = 0;
+  uint64_t batches_in = 0;
+  uint64_t records_in = 0;
+  uint64_t backpressured = 0;
 };
 
 subtask_actor::behavior_type

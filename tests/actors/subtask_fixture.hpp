@@ -59,6 +59,8 @@ struct probe_log {
     std::vector<reading> records;
   };
   std::vector<entry> entries;
+  /// Credits granted to the probe as a sender (gate, channel, credits).
+  std::vector<credit_msg> credits;
   bool deployed = false;
 
   std::vector<entry> of(kind_t k) const {
@@ -100,6 +102,8 @@ subtask_actor::behavior_type probe(subtask_actor::pointer, probe_log_ptr log) {
     },
     [=](run_atom) {},
     [=](flush_atom) {},
+    [=](const credit_msg& m) { log->credits.push_back(m); },
+    [=](pump_atom) {},
   };
 }
 
@@ -216,15 +220,20 @@ struct actor_env {
   }
 
   /// Deploys `sub` as subtask `index` of `vertex`; every output channel of
-  /// every outgoing edge leads to `receiver`.
+  /// every outgoing edge leads to `receiver`. With an `upstream` actor, input
+  /// channel c comes from its gate 0, channel c (credits go there).
   void deploy(subtask_actor sub, std::shared_ptr<const execution_plan> plan, uint32_t vertex,
-              uint32_t index, subtask_actor receiver, uint64_t att = attempt) {
+              uint32_t index, subtask_actor receiver, uint64_t att = attempt,
+              subtask_actor upstream = {}) {
     auto dep = std::make_shared<deployment>();
     dep->attempt = att;
     dep->vertex = vertex;
     dep->subtask_index = index;
     dep->plan = plan;
     dep->num_inputs = plan->num_input_channels(vertex, index);
+    if (upstream)
+      for (uint32_t c = 0; c < dep->num_inputs; ++c)
+        dep->inputs.push_back(input_channel_spec{upstream, 0, c});
     for (auto e : plan->outgoing(vertex)) {
       output_gate_spec gate;
       for (auto& target : plan->output_channels(e, index)) {
