@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/actors.hpp"
 #include "actors/error.hpp"
 #include "snapshot/key_groups.hpp"
 
@@ -118,6 +119,16 @@ pipeline_config default_pipeline_config() {
 }
 
 void register_sluice(caf::actor_system_config& cfg) {
+  // Every message between sluice's actors, by name (remote-ready; batches
+  // themselves still refuse to serialize, see actors/messages.hpp).
+  cfg.add_message_type<data_msg>("sluice.data_msg")
+    .add_message_type<barrier_msg>("sluice.barrier_msg")
+    .add_message_type<watermark_msg>("sluice.watermark_msg")
+    .add_message_type<eos_msg>("sluice.eos_msg")
+    .add_message_type<credit_msg>("sluice.credit_msg")
+    .add_message_type<subtask_metrics>("sluice.subtask_metrics")
+    .add_message_type<subtask_actor>("sluice.subtask_actor")
+    .add_message_type<job_master_actor>("sluice.job_master_actor");
   cfg.add_error_category(error_category,
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            return render(make_error(static_cast<ec>(code)))

@@ -17,8 +17,9 @@
 
 namespace sluice {
 
-/// Registers sluice's error category (and, with later issues, its message
-/// types) on any actor system config: ours, or a host's that embeds sluice.
+/// Registers sluice's error category and message types (`sluice.data_msg`,
+/// `sluice.barrier_msg`, ...) on any actor system config: ours, or a host's
+/// that embeds sluice (actors/embedding.hpp adds the options there).
 void register_sluice(caf::actor_system_config& cfg);
 
 /// Checks every value; the error (`ec::invalid_option`) names the option,

@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <typeindex>
 #include <unistd.h>
 #include <vector>
 
 #include <caf/all.hpp>
 
+#include "actors/actors.hpp"
 #include "actors/error.hpp"
 #include "sluice_defaults.hpp"
 
@@ -125,6 +127,36 @@ BOOST_AUTO_TEST_CASE(buffer_timeout) {
   err = cfg2.parse_args({"--pipeline.buffer-timeout=2s"});
   BOOST_REQUIRE_MESSAGE(!err, render(err));
   BOOST_CHECK_EQUAL(cfg2.pipeline().buffer_timeout.count(), 2000);
+}
+
+BOOST_AUTO_TEST_CASE(buffers_per_channel) {
+  system_config cfg;
+  auto err = cfg.parse_args({"--pipeline.buffers-per-channel=8"});
+  BOOST_REQUIRE_MESSAGE(!err, render(err));
+  BOOST_CHECK_EQUAL(cfg.pipeline().buffers_per_channel, 8u);
+  system_config defaults;
+  BOOST_REQUIRE(!defaults.parse_args({}));
+  BOOST_CHECK_EQUAL(defaults.pipeline().buffers_per_channel,
+                    uint32_t{SLUICE_DEFAULT_PIPELINE_BUFFERS_PER_CHANNEL});
+  BOOST_CHECK(defaults.pipeline().credit_based);
+}
+
+BOOST_AUTO_TEST_CASE(buffers_per_channel_zero_is_rejected) {
+  check_error({"--pipeline.buffers-per-channel=0"}, ec::invalid_option,
+              {"pipeline.buffers-per-channel", "0", "between 1 and 1024"});
+}
+
+BOOST_AUTO_TEST_CASE(register_sluice_names_every_message_type_on_a_host_config) {
+  caf::actor_system_config host;
+  register_sluice(host);
+  for (auto name : {"sluice.data_msg", "sluice.barrier_msg", "sluice.watermark_msg",
+                    "sluice.eos_msg", "sluice.credit_msg", "sluice.subtask_metrics",
+                    "sluice.subtask_actor", "sluice.job_master_actor"})
+    BOOST_CHECK_MESSAGE(host.value_factories_by_name.count(name) == 1,
+                        name << " is not registered");
+  auto it = host.type_names_by_rtti.find(std::type_index(typeid(credit_msg)));
+  BOOST_REQUIRE(it != host.type_names_by_rtti.end());
+  BOOST_CHECK_EQUAL(it->second, "sluice.credit_msg");
 }
 
 BOOST_AUTO_TEST_CASE(positional_arguments_are_kept) {
