@@ -13,6 +13,10 @@ using run_atom = caf::atom_constant<caf::atom("run")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// subtask -> itself: handle queued input items.
 using pump_atom = caf::atom_constant<caf::atom("pump")>;
+/// inlet actor -> itself: the inlet has room again; push held batches.
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+/// outlet -> host actor: the job finished; every batch was sent before.
+using end_of_stream_atom = caf::atom_constant<caf::atom("end_stream")>;
 /// client -> job master: what is the job's status?
 using status_atom = caf::atom_constant<caf::atom("status")>;
 /// client / fault injector -> job master: the subtask actors of the job.

@@ -38,10 +38,11 @@ const char* to_string(partitioning p) noexcept;
 
 /// Makes the typed router of one sending subtask of an edge.
 /// Arguments: resolved partitioning (never `automatic`), number of channels,
-/// batch size, receiver parallelism, max parallelism.
+/// batch size, receiver parallelism, max parallelism, the sender's subtask
+/// index.
 using router_factory = std::function<std::unique_ptr<output_router>(
   partitioning, size_t num_channels, uint32_t batch_size,
-  uint32_t receiver_parallelism, uint32_t max_parallelism)>;
+  uint32_t receiver_parallelism, uint32_t max_parallelism, uint32_t sender_index)>;
 
 /// Makes a fresh operator instance (one per subtask and attempt).
 using operator_factory = std::function<operator_ptr()>;

@@ -334,7 +334,8 @@ void deploy(self_ptr self, deployment_ptr dep) {
         plan.config.credit_based));
       routers.push_back(e.make_router(e.kind, st.outputs.back()->num_channels(),
                                       plan.config.batch_size,
-                                      plan.vertices[e.to].parallelism, max_p));
+                                      plan.vertices[e.to].parallelism, max_p,
+                                      dep->subtask_index));
       sinks.push_back(st.outputs.back().get());
     }
     st.chain = std::make_unique<operator_chain>(std::move(links), std::move(routers),

@@ -13,6 +13,7 @@
 // from one thread; the job handles may be used from any thread.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +76,20 @@ public:
     auto shared = std::make_shared<const std::vector<T>>(std::move(xs));
     auto id = graph_.add_source(
       "collection", [shared] { return std::make_unique<collection_source<T>>(shared); }, 1);
+    return stream<T>{graph_, id};
+  }
+
+  /// A source emitting what the host pushes into `in` (see actors/inlet.hpp
+  /// and, for host actors, actors/actor_io.hpp); it ends when `in` is closed
+  /// and drained. With parallelism above 1 the subtasks share the inlet.
+  /// An empty inlet is polled every `poll`. Not replayable: after a restart
+  /// the records drained before it are not seen again.
+  template <class T>
+  stream<T> from_inlet(inlet_ptr<T> in, uint32_t parallelism = 1,
+                       std::chrono::microseconds poll = std::chrono::microseconds{500}) {
+    auto id = graph_.add_source(
+      "inlet", [in, poll] { return std::make_unique<inlet_source<T>>(in, poll); },
+      parallelism);
     return stream<T>{graph_, id};
   }
 

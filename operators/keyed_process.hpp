@@ -14,6 +14,24 @@
 
 namespace sluice {
 
+/// Makes `key` the current key of `state`, serializing it into `buf` (a
+/// buffer the caller reuses, so no allocation once it fits the longest key).
+/// Fails the job (throws) when the key's group is not owned by this subtask:
+/// the hash exchange and the operator disagree, a programmer error.
+template <class K>
+void set_current_key_checked(keyed_state_backend& state, const K& key, std::string& buf,
+                             const operator_context& ctx) {
+  buf.clear();
+  append_key_bytes(buf, key);
+  auto kg = assign_key_group(key_hash(buf), state.max_parallelism());
+  auto range = state.range();
+  if (!range.contains(kg))
+    ctx.fail("record with key group " + std::to_string(kg)
+             + " reached a subtask owning key groups " + std::to_string(range.first) + ".."
+             + std::to_string(range.last));
+  state.set_current_key(buf, kg);
+}
+
 /// What a keyed process function sees while it runs.
 template <class K>
 class keyed_context {
@@ -96,20 +114,11 @@ public:
 
   void process(const batch_ptr& in, operator_context& ctx) override {
     auto& state = *ctx.keyed_state();
-    auto range = state.range();
-    auto max_p = state.max_parallelism();
     std::vector<Out> out;
     collector<Out> c{out};
     for (auto& x : records_of<In>(*in)) {
-      K key = key_(x);
-      bytes_.clear();
-      append_key_bytes(bytes_, key);
-      auto kg = assign_key_group(key_hash(bytes_), max_p);
-      if (!range.contains(kg))
-        ctx.fail("record with key group " + std::to_string(kg)
-                 + " reached a subtask owning key groups "
-                 + std::to_string(range.first) + ".." + std::to_string(range.last));
-      state.set_current_key(bytes_, kg);
+      const K& key = key_(x); // binds a returned reference, or extends a temporary
+      set_current_key_checked(state, key, bytes_, ctx);
       kctx_->key_ = &key;
       fn_.process_element(x, *kctx_, c);
     }

@@ -97,7 +97,10 @@ private:
   uint32_t batch_size_;
 };
 
-/// Round robin per record (Flink's RebalancePartitioner).
+/// Round robin per record (Flink's RebalancePartitioner), starting at
+/// channel `start % n`: the channel of the k-th record routed (k from 0) is
+/// (start + k) % n, a pure function of the sender's input order. Each
+/// receiver gets floor(m/n) or ceil(m/n) of the m records a sender routes.
 template <class T>
 class rebalance_router final : public buffering_router<T> {
 public:
@@ -144,18 +147,18 @@ private:
 /// Router factory of a stream of T for forward / rebalance / broadcast.
 template <class T>
 router_factory make_router_factory() {
-  return [](partitioning kind, size_t n, uint32_t batch_size, uint32_t,
-            uint32_t) -> std::unique_ptr<output_router> {
+  return [](partitioning kind, size_t n, uint32_t batch_size, uint32_t, uint32_t,
+            uint32_t sender) -> std::unique_ptr<output_router> {
     switch (kind) {
       case partitioning::forward:
         return std::make_unique<forward_router>();
       case partitioning::broadcast:
         return std::make_unique<broadcast_router>(n);
-      default: {
-        // Start senders at different channels, like Flink's random start.
-        static thread_local size_t start = 0;
-        return std::make_unique<rebalance_router<T>>(n, batch_size, start++);
-      }
+      default:
+        // Deterministic: sender i starts at channel i mod n, so the first
+        // records of parallel senders spread out. (Flink starts at a random
+        // channel; sluice wants reproducible runs.)
+        return std::make_unique<rebalance_router<T>>(n, batch_size, n == 0 ? 0 : sender % n);
     }
   };
 }
@@ -164,7 +167,7 @@ router_factory make_router_factory() {
 template <class T, class KeyFn>
 router_factory make_hash_router_factory(KeyFn key) {
   return [key](partitioning, size_t n, uint32_t batch_size, uint32_t,
-               uint32_t max_parallelism) -> std::unique_ptr<output_router> {
+               uint32_t max_parallelism, uint32_t) -> std::unique_ptr<output_router> {
     return std::make_unique<hash_router<T, KeyFn>>(n, batch_size, max_parallelism, key);
   };
 }

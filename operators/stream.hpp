@@ -6,13 +6,18 @@
 // Flink (`.map(...).uid("x")`).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "operators/basic_operators.hpp"
+#include "operators/embedding.hpp"
 #include "operators/graph_builder.hpp"
+#include "operators/keyed_aggregations.hpp"
 #include "operators/keyed_process.hpp"
 #include "operators/partitioners.hpp"
 #include "operators/sinks.hpp"
@@ -88,6 +93,23 @@ public:
     return out;
   }
 
+  /// Hands every batch to `out.on_batch` and, once the job finished, calls
+  /// `out.on_end` once (all sink subtasks closed); at-least-once. Returns the
+  /// sink's own handle: `name`, `uid` and `parallelism` on it configure the
+  /// sink (it emits nothing). For a host actor, see
+  /// `actor_outlet` in actors/actor_io.hpp.
+  stream<T> sink_to(outlet<T> out) const {
+    auto barrier = std::make_shared<outlet_barrier>();
+    return then<T>("sink", [out, barrier] {
+      return std::make_unique<outlet_sink<T>>(out, barrier);
+    });
+  }
+
+  /// As `sink_to(outlet)` without an end-of-stream callback.
+  stream<T> sink_to(std::function<void(std::vector<T>)> on_batch) const {
+    return sink_to(outlet<T>{std::move(on_batch), {}});
+  }
+
   /// Display name of the operator that produced this stream.
   const stream& name(std::string n) const {
     g_->node(node_).name = std::move(n);
@@ -155,16 +177,61 @@ public:
     static_assert(std::is_base_of_v<keyed_process_function<K, T, out>, Fn>,
                   "process() takes a keyed_process_function<Key, In, Out>");
     auto key = key_;
-    auto id = g_->add_operator(
-      "keyed_process",
-      [fn, key] {
-        return std::make_unique<keyed_process_operator<K, T, out, Fn, KeyFn>>(fn, key);
-      },
-      node_, partitioning::hash, make_hash_router_factory<T>(key_), true);
-    return stream<out>{*g_, id};
+    return keyed_then<out>("keyed_process", [fn, key] {
+      return std::make_unique<keyed_process_operator<K, T, out, Fn, KeyFn>>(fn, key);
+    });
+  }
+
+  /// Rolling sum of an arithmetic member per key (Flink's sum): for every
+  /// input record, emits a copy of it whose `member` is the key's sum so far
+  /// (including this record). The sum is kept in keyed value state.
+  ///   key_by([](const word_count& w) { return w.word; }).sum(&word_count::count)
+  template <class M, class C>
+  stream<T> sum(M C::*member) const {
+    static_assert(std::is_arithmetic_v<M> && !std::is_const_v<M>,
+                  "sum(&T::member) needs a non-const arithmetic data member");
+    static_assert(std::is_base_of_v<C, T>, "sum(&T::member): member of another type");
+    return aggregate("sum", member_sum<T, M, C>{member});
+  }
+
+  /// Rolling sum of element I of a std::pair / std::tuple record; emits the
+  /// record with element I replaced by the key's sum (call it as
+  /// `keyed.template sum<1>()` in templates).
+  template <size_t I>
+  stream<T> sum() const {
+    static_assert(I < std::tuple_size_v<T>, "sum<I>(): no element I");
+    static_assert(std::is_arithmetic_v<std::tuple_element_t<I, T>>,
+                  "sum<I>() needs an arithmetic element");
+    return aggregate("sum", element_sum<T, I>{});
+  }
+
+  /// Rolling reduce per key (Flink's reduce): `T fn(const T& acc, const T&
+  /// in)`. The key's first record is its accumulator; every later record
+  /// replaces it by fn(acc, in). Emits the new accumulator per input record.
+  template <class F>
+  stream<T> reduce(F fn) const {
+    static_assert(std::is_convertible_v<std::invoke_result_t<F&, const T&, const T&>, T>,
+                  "reduce(fn) needs T fn(const T& acc, const T& in)");
+    return aggregate("reduce", reduce_with<T, F>{std::move(fn)});
   }
 
 private:
+  template <class Agg>
+  stream<T> aggregate(std::string name, Agg agg) const {
+    auto key = key_;
+    return keyed_then<T>(std::move(name), [agg, key] {
+      return std::make_unique<keyed_aggregate_operator<K, T, KeyFn, Agg>>(key, agg);
+    });
+  }
+
+  /// Adds a keyed operator behind a hash exchange on this stream's key.
+  template <class Out>
+  stream<Out> keyed_then(std::string name, operator_factory f) const {
+    auto id = g_->add_operator(std::move(name), std::move(f), node_, partitioning::hash,
+                               make_hash_router_factory<T>(key_), true);
+    return stream<Out>{*g_, id};
+  }
+
   graph_builder* g_;
   uint32_t node_;
   KeyFn key_;

@@ -38,7 +38,7 @@ struct reading {
   friend bool operator==(const reading&, const reading&) = default;
 };
 
-std::ostream& operator<<(std::ostream& os, const reading& r) {
+[[maybe_unused]] std::ostream& operator<<(std::ostream& os, const reading& r) {
   return os << "reading{" << r.sensor << ", " << r.value << "}";
 }
 
