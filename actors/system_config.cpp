@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actors.hpp"
+#include "actors/embedding.hpp"
 #include "actors/error.hpp"
 #include "snapshot/key_groups.hpp"
 
@@ -129,6 +130,7 @@ void register_sluice(caf::actor_system_config& cfg) {
     .add_message_type<subtask_metrics>("sluice.subtask_metrics")
     .add_message_type<subtask_actor>("sluice.subtask_actor")
     .add_message_type<job_master_actor>("sluice.job_master_actor");
+  add_sluice_options(cfg);
   cfg.add_error_category(error_category,
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            return render(make_error(static_cast<ec>(code)))

@@ -17,9 +17,10 @@
 
 namespace sluice {
 
-/// Registers sluice's error category and message types (`sluice.data_msg`,
-/// `sluice.barrier_msg`, ...) on any actor system config: ours, or a host's
-/// that embeds sluice (actors/embedding.hpp adds the options there).
+/// Registers sluice's error category, message types (`sluice.data_msg`,
+/// `sluice.barrier_msg`, ...) and `pipeline.*` options on any actor system
+/// config: ours, or a host's that embeds sluice (read the options back with
+/// `read_pipeline_config`, actors/embedding.hpp). Idempotent.
 void register_sluice(caf::actor_system_config& cfg);
 
 /// Checks every value; the error (`ec::invalid_option`) names the option,

@@ -1,10 +1,13 @@
 // The `sluice` command line: `sluice run <job> [options]`.
 //
 // Options are the engine's (`--pipeline.parallelism=2`, `-p 2`,
-// `--config-file=FILE`, see --help) plus the sample jobs' own group
-// `generator.*`. Exit codes: 0 finished or cancelled by SIGINT/SIGTERM,
-// 1 the job failed, 2 bad command line or configuration.
+// `--config-file=FILE`, see --help) plus the sample jobs' own options:
+// `generator.*` (click-counts) and `--input` (word-count). A long option's
+// value may follow as the next argument (`--input words.txt`) or after '='.
+// Exit codes: 0 finished or cancelled by SIGINT/SIGTERM, 1 the job failed,
+// 2 bad command line, configuration or input file.
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -15,6 +18,8 @@
 #include "actors/error.hpp"
 #include "actors/system_config.hpp"
 #include "apps/click_counts.hpp"
+#include "apps/line_source.hpp"
+#include "apps/word_count.hpp"
 
 namespace {
 
@@ -24,17 +29,40 @@ extern "C" void on_signal(int sig) {
   signalled = sig;
 }
 
-/// The engine's options plus the sample jobs' `generator.*` group.
+/// The engine's options plus the sample jobs' options.
 class cli_config : public sluice::system_config {
 public:
   cli_config() {
+    opt_group{custom_options_, "global"}.add(
+      input, "input", "word-count: file to read lines from (default and '-': stdin)");
     opt_group{custom_options_, "generator"}
-      .add(gen.count, "count", "click events to generate (0: unbounded)")
-      .add(gen.rate, "rate", "click events per second (0: as fast as possible)")
-      .add(gen.users, "users", "distinct users (0: Mary, Alice, Bob, Cary)")
-      .add(gen.seed, "seed", "generator seed (same seed, same events)");
+      .add(gen.count, "count", "click-counts: click events to generate (0: unbounded)")
+      .add(gen.rate, "rate", "click-counts: events per second (0: as fast as possible)")
+      .add(gen.users, "users", "click-counts: distinct users (0: Mary, Alice, Bob, Cary)")
+      .add(gen.seed, "seed", "click-counts: generator seed (same seed, same events)");
   }
 
+  /// Turns `--name value` into `--name=value` for every long option that
+  /// takes a value (CAF only understands the second form), unless `value`
+  /// is itself a long option.
+  std::vector<std::string> join_long_values(const std::vector<std::string>& args) const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < args.size(); ++i) {
+      auto& arg = args[i];
+      if (arg.size() > 2 && arg.rfind("--", 0) == 0 && arg.find('=') == std::string::npos
+          && i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {
+        auto* opt = custom_options_.cli_long_name_lookup(caf::string_view{arg}.substr(2));
+        if (opt != nullptr && !opt->is_flag()) {
+          out.push_back(arg + "=" + args[++i]);
+          continue;
+        }
+      }
+      out.push_back(arg);
+    }
+    return out;
+  }
+
+  std::string input;
   sluice::click_source_options gen = defaults();
 
 private:
@@ -46,26 +74,49 @@ private:
   }
 };
 
-const char* usage = "usage: sluice run <job> [options]\n"
-                    "jobs:\n"
-                    "  click-counts   per-user visit counts from the click generator\n"
-                    "options: see `sluice --help`\n";
+const char* jobs
+  = "usage: sluice run <job> [options]\n"
+    "jobs:\n"
+    "  click-counts   per-user visit counts from the click generator (generator.*)\n"
+    "  word-count     running count per word of the lines of --input FILE or stdin\n";
+
+const std::string usage = std::string{jobs} + "options: see `sluice --help`\n";
+
+/// Adds the job's operators to `env`; returns an exit code != 0 when the
+/// job cannot start (unknown job, bad job option, missing input).
+int build_job(const std::string& job, cli_config& cfg, sluice::environment& env) {
+  if (job == "click-counts") {
+    if (cfg.gen.rate < 0) {
+      std::cerr << "sluice: invalid_option: generator.rate = " << cfg.gen.rate
+                << ": must not be negative\n";
+      return 2;
+    }
+    sluice::apps::click_counts(env, cfg.gen).print();
+    return 0;
+  }
+  if (job == "word-count") {
+    if (auto why = sluice::apps::check_input_file(cfg.input); !why.empty()) {
+      std::cerr << "sluice: missing_input: " << why << '\n';
+      return 2;
+    }
+    auto path = cfg.input;
+    auto lines = env.add_source<std::string>(
+      "line-source", [path] { return std::make_unique<sluice::apps::line_source>(path); }, 1);
+    lines.uid("line-source");
+    sluice::apps::word_counts(lines).print();
+    return 0;
+  }
+  std::cerr << "sluice: unknown job '" << job << "'\n" << usage;
+  return 2;
+}
 
 int run_job(const std::string& job, cli_config& cfg) {
-  if (job != "click-counts") {
-    std::cerr << "sluice: unknown job '" << job << "'\n" << usage;
-    return 2;
-  }
-  if (cfg.gen.rate < 0) {
-    std::cerr << "sluice: invalid_option: generator.rate = " << cfg.gen.rate
-              << ": must not be negative\n";
-    return 2;
-  }
   sluice::environment env{cfg.pipeline()};
-  sluice::apps::click_counts(env, cfg.gen).print();
-  auto job_handle = env.execute_async("click-counts");
+  if (auto rc = build_job(job, cfg, env); rc != 0)
+    return rc;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  auto job_handle = env.execute_async(job);
   for (;;) {
     if (auto result = job_handle.wait_for(std::chrono::milliseconds{50})) {
       if (result->status == sluice::job_status::failed) {
@@ -99,11 +150,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   // CAF's --help lists only global options; ours lists every option.
+  bool help = false;
   for (auto& arg : args)
-    if (arg == "--help" || arg == "-h" || arg == "-?")
+    if (arg == "--help" || arg == "-h" || arg == "-?") {
       arg = "--long-help";
+      help = true;
+    }
+  if (help)
+    std::cout << jobs << '\n';
   cli_config cfg;
-  if (auto err = cfg.parse_args(args)) {
+  if (auto err = cfg.parse_args(cfg.join_long_values(args))) {
     std::cerr << "sluice: " << sluice::render(err) << '\n';
     return 2;
   }
@@ -111,6 +167,12 @@ int main(int argc, char** argv) {
     return 0;
   if (job.empty()) {
     std::cerr << usage;
+    return 2;
+  }
+  if (!cfg.positional().empty()) {
+    std::cerr << "sluice: invalid_argument: unexpected argument '" << cfg.positional().front()
+              << "'\n"
+              << usage;
     return 2;
   }
   try {

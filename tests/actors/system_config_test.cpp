@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <typeindex>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actors.hpp"
+#include "actors/embedding.hpp"
 #include "actors/error.hpp"
 #include "sluice_defaults.hpp"
 
@@ -157,6 +159,20 @@ BOOST_AUTO_TEST_CASE(register_sluice_names_every_message_type_on_a_host_config) 
   auto it = host.type_names_by_rtti.find(std::type_index(typeid(credit_msg)));
   BOOST_REQUIRE(it != host.type_names_by_rtti.end());
   BOOST_CHECK_EQUAL(it->second, "sluice.credit_msg");
+}
+
+BOOST_AUTO_TEST_CASE(register_sluice_adds_the_pipeline_options_to_a_host_config) {
+  caf::actor_system_config host;
+  register_sluice(host);
+  register_sluice(host); // idempotent: no duplicate options
+  std::istringstream no_file;
+  auto err = host.parse({"--pipeline.parallelism=3", "--pipeline.buffers-per-channel=2"},
+                        no_file);
+  BOOST_REQUIRE_MESSAGE(!err, caf::to_string(err));
+  auto cfg = read_pipeline_config(host);
+  BOOST_REQUIRE(cfg);
+  BOOST_CHECK_EQUAL(cfg->parallelism, 3u);
+  BOOST_CHECK_EQUAL(cfg->buffers_per_channel, 2u);
 }
 
 BOOST_AUTO_TEST_CASE(positional_arguments_are_kept) {

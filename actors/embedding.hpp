@@ -1,0 +1,44 @@
+// The CAF side of embedding sluice in a host application: the host owns its
+// `caf::actor_system_config` and `caf::actor_system`; sluice adds its
+// options to that config and reads them back (actors/runtime.hpp is the
+// CAF-free side).
+//
+//   struct host_config : caf::actor_system_config {
+//     host_config() {
+//       // error category, message types, --pipeline.* and [pipeline]
+//       sluice::register_sluice(*this);     // actors/system_config.hpp
+//     }
+//   };
+//   host_config cfg;
+//   cfg.parse(argc, argv);                  // the host's own parsing
+//   auto pipeline = sluice::read_pipeline_config(cfg);  // caf::expected
+//   caf::actor_system sys{cfg};
+//   sluice::environment env{sys, *pipeline};
+//
+// Call both from the thread that builds the config, before the actor system
+// is created.
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/pipeline_config.hpp"
+
+namespace sluice {
+
+/// `register_sluice` calls it; does nothing when the config has them
+/// already. Adds the `pipeline.*` options (`parallelism`, `max-parallelism`,
+/// `batch-size`, `buffer-timeout`, `buffers-per-channel`) to a host's
+/// config, so its command line (`--pipeline.parallelism=2`), config file
+/// (`[pipeline]`) and `--long-help` know them. Not `pipeline.threads`: the
+/// host's actor system has the threads the host gave it. Not for
+/// `sluice::system_config`, which has these options already.
+void add_sluice_options(caf::actor_system_config& cfg);
+
+/// The `pipeline.*` values the host's config holds after parsing, the
+/// compiled-in defaults for the ones not set, validated like
+/// `sluice::system_config` does: an `ec::invalid_option` error names the
+/// option, the value and what is allowed.
+caf::expected<pipeline_config> read_pipeline_config(const caf::actor_system_config& cfg);
+
+} // namespace sluice

@@ -1,0 +1,167 @@
+// The embedding sample: a job inside a host's actor system, fed by a host
+// actor and read by another, in-process and as the `sluice-embedded` program.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/embedding.hpp"
+#include "actors/error.hpp"
+#include "actors/runtime.hpp"
+#include "actors/system_config.hpp"
+#include "apps/embedded_job.hpp"
+#include "operators/sources.hpp"
+#include "tests/apps/process.hpp"
+#include "tests/apps/reference.hpp"
+
+using namespace std::chrono_literals;
+using namespace sluice::test;
+
+namespace {
+
+/// Visits per user of the first `opts.count` clicks of the generator.
+std::map<std::string, int64_t> reference_visits(const sluice::apps::embedded_options& opts) {
+  sluice::click_source_options gen;
+  gen.seed = opts.seed;
+  gen.users = opts.users;
+  std::map<std::string, int64_t> expected;
+  for (uint64_t i = 0; i < opts.count; ++i)
+    ++expected[sluice::click_event_at(gen, i).user];
+  return expected;
+}
+
+/// Whether the host's running actors drop back to `n` within 5 s (an actor
+/// that sent its last message may still be terminating).
+bool settles_at(caf::actor_system& host, size_t n) {
+  for (int i = 0; i < 500 && host.registry().running() != n; ++i)
+    std::this_thread::sleep_for(10ms);
+  return host.registry().running() == n;
+}
+
+struct host_config : caf::actor_system_config {
+  host_config() {
+    sluice::register_sluice(*this);
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(embedded_app)
+
+BOOST_AUTO_TEST_CASE(host_actors_feed_and_receive_exact_counts_in_one_actor_system) {
+  sluice::apps::embedded_options opts;
+  opts.count = 3000;
+  opts.users = 20;
+  opts.batch = 50;
+  opts.inlet_capacity = 200; // smaller than the input: the feeder waits for credit
+  auto expected = reference_visits(opts);
+  for (uint32_t p : {1u, 3u}) {
+    BOOST_TEST_CONTEXT("parallelism " << p) {
+      host_config cfg;
+      caf::actor_system host{cfg};
+      auto before = host.registry().running();
+      auto pipeline = sluice::read_pipeline_config(cfg);
+      BOOST_REQUIRE(pipeline);
+      pipeline->parallelism = p;
+      pipeline->batch_size = 64;
+      std::ostringstream out;
+      auto result = sluice::apps::run_embedded_clicks(host, *pipeline, opts, out);
+      BOOST_CHECK_EQUAL(sluice::to_string(result.status), "finished");
+      auto problem = check_running_counts(lines_of(out.str()), expected, parse_visit_count);
+      BOOST_CHECK_MESSAGE(problem.empty(), problem);
+      // Every actor of the job and of the host side is gone again.
+      BOOST_CHECK(settles_at(host, before));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(cancel_stops_an_unbounded_feed_and_every_host_actor) {
+  sluice::apps::embedded_options opts;
+  opts.count = 0; // until cancelled
+  host_config cfg;
+  caf::actor_system host{cfg};
+  auto before = host.registry().running();
+  std::atomic<int> cancel{0};
+  std::ostringstream out;
+  std::thread canceller{[&] {
+    std::this_thread::sleep_for(300ms);
+    cancel = 1;
+  }};
+  auto result = sluice::apps::run_embedded_clicks(host, sluice::default_pipeline_config(),
+                                                  opts, out, &cancel);
+  canceller.join();
+  BOOST_CHECK_EQUAL(sluice::to_string(result.status), "cancelled");
+  BOOST_CHECK(!out.str().empty());
+  BOOST_CHECK(settles_at(host, before));
+}
+
+BOOST_AUTO_TEST_CASE(host_config_reads_and_validates_pipeline_options) {
+  host_config cfg;
+  std::istringstream no_file;
+  BOOST_REQUIRE(!cfg.parse({"--pipeline.parallelism=3", "--pipeline.buffer-timeout=20ms"},
+                           no_file));
+  auto pipeline = sluice::read_pipeline_config(cfg);
+  BOOST_REQUIRE(pipeline);
+  BOOST_CHECK_EQUAL(pipeline->parallelism, 3u);
+  BOOST_CHECK_EQUAL(pipeline->buffer_timeout.count(), 20);
+  BOOST_CHECK_EQUAL(pipeline->batch_size, sluice::default_pipeline_config().batch_size);
+  host_config bad;
+  BOOST_REQUIRE(!bad.parse({"--pipeline.max-parallelism=4", "--pipeline.parallelism=8"},
+                           no_file));
+  auto invalid = sluice::read_pipeline_config(bad);
+  BOOST_REQUIRE(!invalid);
+  BOOST_CHECK(sluice::render(invalid.error()).find("pipeline.parallelism")
+              != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(sluice_embedded_prints_the_reference_counts) {
+  temp_dir dir;
+  sluice::apps::embedded_options opts;
+  opts.count = 500;
+  opts.users = 6;
+  opts.seed = 9;
+  auto expected = reference_visits(opts);
+  auto exe = build_path("apps/sluice-embedded");
+  auto r = run({exe, "--clicks.count=500", "--clicks.users=6", "--clicks.seed=9",
+                "--pipeline.parallelism=2"},
+               dir.path(), 30s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_CHECK_EQUAL(r.exit_code, 0);
+  BOOST_CHECK_MESSAGE(r.err.find("job finished") != std::string::npos, r.err);
+  auto problem = check_running_counts(lines_of(r.out), expected, parse_visit_count);
+  BOOST_CHECK_MESSAGE(problem.empty(), problem);
+  // Default run: the seeds' four users, 20 clicks, in input order.
+  auto d = run({exe}, dir.path(), 30s);
+  BOOST_CHECK_EQUAL(d.exit_code, 0);
+  BOOST_CHECK_EQUAL(lines_of(d.out).size(), 20u);
+  auto help = run({exe, "--help"}, dir.path(), 30s);
+  BOOST_CHECK_EQUAL(help.exit_code, 0);
+  for (auto opt : {"--clicks.count", "--clicks.users", "--clicks.seed", "--clicks.batch",
+                   "--pipeline.parallelism", "--pipeline.buffer-timeout"})
+    BOOST_CHECK_MESSAGE((help.out + help.err).find(opt) != std::string::npos,
+                        "--help lacks " << opt);
+  auto bad = run({exe, "--pipeline.parallelism=0"}, dir.path(), 30s);
+  BOOST_CHECK_EQUAL(bad.exit_code, 2);
+  BOOST_CHECK_MESSAGE(bad.err.find("pipeline.parallelism") != std::string::npos, bad.err);
+  auto unknown = run({exe, "--clicks.no-such=1"}, dir.path(), 30s);
+  BOOST_CHECK_EQUAL(unknown.exit_code, 2);
+  BOOST_CHECK_MESSAGE(unknown.err.find("clicks.no-such") != std::string::npos, unknown.err);
+}
+
+BOOST_AUTO_TEST_CASE(sluice_embedded_exits_0_on_sigint) {
+  temp_dir dir;
+  process p{{build_path("apps/sluice-embedded"), "--clicks.count=0"}, dir.path()};
+  BOOST_REQUIRE(p.wait_for_output("visit count: 5", 10s));
+  p.send(SIGINT);
+  auto r = p.wait(10s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_CHECK_EQUAL(r.exit_code, 0);
+  BOOST_CHECK_MESSAGE(r.err.find("job cancelled") != std::string::npos, r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
