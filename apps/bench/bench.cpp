@@ -1,0 +1,269 @@
+// sluice-bench: engine throughput against a hand-written loop doing the same
+// work in the same process (DESIGN.md, "Performance principles").
+//
+//   sluice-bench [WORKLOAD...] [--records=N] [--keys=N] [-p N] [--batch-size=N]
+//
+// Prints one JSON line per workload on stdout:
+//   workload, records (word-count: words), keys, parallelism, batch_size,
+//   engine_rps, baseline_rps, ratio (engine_rps / baseline_rps),
+//   engine_seconds (wall time of execute: deploy, run, drain),
+//   baseline_seconds, engine_cpu_seconds (user + system time of all threads
+//   during the engine run: divided by engine_seconds, the cores it used),
+//   peak_rss_mb (getrusage ru_maxrss after engine and baseline ran),
+//   engine_peak_rss_mb (the same, right after the engine, which runs first).
+// Each workload runs in a forked child process, so the RSS figures are that
+// workload's own. The engine's sink counts and checksums what it receives;
+// both must equal the baseline's. Exit codes: 0 ok; 1 the engine lost or
+// duplicated records, or the job failed; 2 bad command line.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/runtime.hpp"
+#include "apps/bench/baselines.hpp"
+#include "apps/bench/engine_jobs.hpp"
+
+namespace {
+
+using namespace sluice::bench;
+
+struct workload {
+  const char* name;
+  /// Records when --records is not given (all three defaults take ~5 s on
+  /// an idle 2-core machine).
+  uint64_t default_records;
+  bool keyed;
+  engine_run (*engine)(const engine_options&);
+  tally_result (*baseline)(uint64_t records, uint64_t keys);
+};
+
+const workload workloads[] = {
+  {"passthrough", 300'000'000, false, run_passthrough,
+   [](uint64_t n, uint64_t) { return passthrough_baseline(n); }},
+  {"keyed-count", 10'000'000, true, run_keyed_count, keyed_count_baseline},
+  {"word-count", 10'000'000, true, run_word_count, word_count_baseline},
+};
+
+const char* usage =
+  "usage: sluice-bench [WORKLOAD...] [options]\n"
+  "workloads (default: all, in this order; a name may repeat):\n"
+  "  passthrough   int64 source -> map(x + 1) -> sum sink (chained)\n"
+  "  keyed-count   click events -> map(user, 1) -> key_by(user) -> sum -> sink\n"
+  "  word-count    lines -> split into (word, 1) -> key_by(word) -> sum -> sink\n"
+  "options:\n"
+  "  --records=N          records per workload (word-count: words); default\n"
+  "                       300000000 passthrough, 10000000 keyed-count/word-count\n"
+  "  --keys=N             distinct keys of the keyed workloads (default 10000)\n"
+  "  -p N, --parallelism=N  parallelism of every operator (default 2)\n"
+  "  --batch-size=N       records per batch (default: pipeline.batch-size)\n"
+  "  --threads=N          CAF scheduler threads (default 0: pipeline.threads default;\n"
+  "                       CAF 0.17 then starts max(4, cores) workers)\n"
+  "  -h, --help           this text\n"
+  "output: one JSON line per workload; exit 1 when the engine lost records\n";
+
+struct options {
+  std::vector<const workload*> run;
+  std::optional<uint64_t> records;
+  uint64_t keys = 10'000;
+  uint32_t parallelism = 2;
+  uint32_t batch_size = 0;
+  uint32_t threads = 0;
+};
+
+[[noreturn]] void bad_usage(const std::string& what) {
+  std::cerr << "sluice-bench: " << what << "\n" << usage;
+  std::exit(2);
+}
+
+uint64_t parse_number(std::string_view name, std::string_view text, uint64_t min,
+                      uint64_t max) {
+  uint64_t v = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || err != std::errc{} || end != text.data() + text.size() || v < min
+      || v > max)
+    bad_usage("invalid value '" + std::string{text} + "' for " + std::string{name}
+              + " (expected an integer in " + std::to_string(min) + ".."
+              + std::to_string(max) + ")");
+  return v;
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    // "--name=value", "--name value", "-p N", "-pN".
+    auto value_of = [&](std::string_view name) -> std::optional<std::string_view> {
+      if (arg == name) {
+        if (i + 1 >= argc)
+          bad_usage("missing value for " + std::string{name});
+        return std::string_view{argv[++i]};
+      }
+      if (arg.starts_with(name)) {
+        auto rest = arg.substr(name.size());
+        if (name.starts_with("--") && rest.starts_with("="))
+          return rest.substr(1);
+        if (!name.starts_with("--") && !rest.empty())
+          return rest;
+      }
+      return std::nullopt;
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::cout << usage;
+      std::exit(0);
+    } else if (auto v = value_of("--records")) {
+      o.records = parse_number("--records", *v, 1, uint64_t{1} << 40);
+    } else if (auto v = value_of("--keys")) {
+      o.keys = parse_number("--keys", *v, 1, uint64_t{1} << 32);
+    } else if (auto v = value_of("--parallelism")) {
+      o.parallelism = static_cast<uint32_t>(parse_number("--parallelism", *v, 1, 32768));
+    } else if (auto v = value_of("-p")) {
+      o.parallelism = static_cast<uint32_t>(parse_number("-p", *v, 1, 32768));
+    } else if (auto v = value_of("--batch-size")) {
+      o.batch_size = static_cast<uint32_t>(parse_number("--batch-size", *v, 1, 1 << 20));
+    } else if (auto v = value_of("--threads")) {
+      o.threads = static_cast<uint32_t>(parse_number("--threads", *v, 0, 1024));
+    } else if (arg.starts_with("-")) {
+      bad_usage("unknown option '" + std::string{arg} + "'");
+    } else {
+      const workload* found = nullptr;
+      for (auto& w : workloads)
+        if (arg == w.name)
+          found = &w;
+      if (found == nullptr)
+        bad_usage("unknown workload '" + std::string{arg} + "'");
+      o.run.push_back(found);
+    }
+  }
+  if (o.run.empty())
+    for (auto& w : workloads)
+      o.run.push_back(&w);
+  // The engine's own checks (e.g. parallelism <= max-parallelism).
+  auto cfg = sluice::default_pipeline_config();
+  cfg.parallelism = o.parallelism;
+  if (o.batch_size > 0)
+    cfg.batch_size = o.batch_size;
+  cfg.threads = o.threads;
+  try {
+    sluice::check(cfg);
+  } catch (const std::exception& e) {
+    bad_usage(e.what());
+  }
+  return o;
+}
+
+double peak_rss_mb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0; // KiB on Linux
+}
+
+/// User + system CPU time of the whole process (all threads) so far.
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec * 1e-6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+/// Runs one workload (engine, then baseline); prints its JSON line.
+/// Returns the exit code.
+int run_workload(const workload& w, const options& o) {
+  engine_options eo;
+  eo.records = o.records.value_or(w.default_records);
+  eo.keys = w.keyed ? o.keys : 0;
+  eo.parallelism = o.parallelism;
+  eo.batch_size = o.batch_size;
+  eo.threads = o.threads;
+
+  auto cpu_before = cpu_seconds();
+  auto engine = w.engine(eo);
+  auto engine_cpu = cpu_seconds() - cpu_before;
+  auto engine_rss = peak_rss_mb();
+  if (engine.result.status != sluice::job_status::finished) {
+    std::cerr << "sluice-bench: " << w.name << ": the job ended "
+              << sluice::to_string(engine.result.status) << ": " << engine.result.message
+              << "\n";
+    return 1;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto expected = w.baseline(eo.records, eo.keys);
+  auto baseline_seconds
+    = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  if (engine.received.count != expected.count || engine.received.sum != expected.sum) {
+    std::cerr << "sluice-bench: " << w.name << ": the engine's sink received "
+              << engine.received.count << " records (checksum " << engine.received.sum
+              << "), the baseline produced " << expected.count << " (checksum "
+              << expected.sum << "): records were lost or duplicated\n";
+    return 1;
+  }
+  auto n = static_cast<double>(eo.records);
+  engine.seconds = std::max(engine.seconds, 1e-9);
+  baseline_seconds = std::max(baseline_seconds, 1e-9);
+  std::ostringstream json;
+  json << "{\"workload\":\"" << w.name << "\",\"records\":" << eo.records
+       << ",\"keys\":" << eo.keys << ",\"parallelism\":" << eo.parallelism
+       << ",\"batch_size\":"
+       << (eo.batch_size > 0 ? eo.batch_size : sluice::default_pipeline_config().batch_size)
+       << std::fixed << std::setprecision(0) << ",\"engine_rps\":" << n / engine.seconds
+       << ",\"baseline_rps\":" << n / baseline_seconds << std::setprecision(3)
+       << ",\"ratio\":" << baseline_seconds / engine.seconds << std::setprecision(4)
+       << ",\"engine_seconds\":" << engine.seconds
+       << ",\"baseline_seconds\":" << baseline_seconds
+       << ",\"engine_cpu_seconds\":" << engine_cpu << std::setprecision(1)
+       << ",\"peak_rss_mb\":" << peak_rss_mb() << ",\"engine_peak_rss_mb\":" << engine_rss
+       << "}\n";
+  std::cout << json.str() << std::flush;
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto o = parse(argc, argv);
+  int rc = 0;
+  for (auto* w : o.run) {
+    std::cout.flush();
+    auto pid = fork();
+    if (pid < 0) {
+      std::perror("sluice-bench: fork");
+      return 1;
+    }
+    if (pid == 0) {
+      int code = 1;
+      try {
+        code = run_workload(*w, o);
+      } catch (const std::exception& e) {
+        std::cerr << "sluice-bench: " << w->name << ": " << e.what() << "\n";
+      }
+      std::cout.flush();
+      std::cerr.flush();
+      _exit(code);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0) {
+      std::perror("sluice-bench: waitpid");
+      return 1;
+    }
+    if (WIFSIGNALED(status)) {
+      std::cerr << "sluice-bench: " << w->name << ": killed by signal " << WTERMSIG(status)
+                << "\n";
+      rc = 1;
+    } else if (WEXITSTATUS(status) != 0) {
+      rc = 1;
+    }
+  }
+  return rc;
+}

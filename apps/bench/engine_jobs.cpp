@@ -1,0 +1,208 @@
+#include "apps/bench/engine_jobs.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "operators/environment.hpp"
+
+namespace sluice::bench {
+
+namespace {
+
+/// Shared by every subtask of a tally sink; read after the job ended.
+struct tally {
+  std::atomic<uint64_t> count{0};
+  std::atomic<uint64_t> sum{0};
+};
+
+/// Counts records and sums `value(record)`: one pass and two atomic adds
+/// per batch.
+template <class T, class F>
+class tally_sink final : public stream_operator {
+public:
+  tally_sink(std::shared_ptr<tally> out, F value) : out_(std::move(out)), value_(value) {
+  }
+
+  void process(const batch_ptr& in, operator_context&) override {
+    auto& xs = records_of<T>(*in);
+    uint64_t sum = 0;
+    for (auto& x : xs)
+      sum += static_cast<uint64_t>(value_(x));
+    out_->count.fetch_add(xs.size(), std::memory_order_relaxed);
+    out_->sum.fetch_add(sum, std::memory_order_relaxed);
+  }
+
+private:
+  std::shared_ptr<tally> out_;
+  F value_;
+};
+
+template <class T, class F>
+void add_tally_sink(const stream<T>& in, std::shared_ptr<tally> out, F value) {
+  in.template then<T>("tally-sink", [out, value] {
+    return std::make_unique<tally_sink<T, F>>(out, value);
+  });
+}
+
+/// Instance k of n emits the records of index k, k + n, ... below `count`.
+class strided_source : public source_operator {
+public:
+  explicit strided_source(uint64_t count) : count_(count) {
+  }
+
+  void open(operator_context& ctx) override {
+    next_ = ctx.info().subtask_index;
+    stride_ = ctx.info().parallelism;
+  }
+
+protected:
+  /// Records left for this instance, at most `max`.
+  size_t take(size_t max) const noexcept {
+    if (next_ >= count_)
+      return 0;
+    auto left = (count_ - next_ + stride_ - 1) / stride_;
+    return left < max ? static_cast<size_t>(left) : max;
+  }
+
+  source_step step() const noexcept {
+    return {next_ < count_ ? source_step::more : source_step::finished};
+  }
+
+  uint64_t count_;
+  uint64_t next_ = 0;
+  uint64_t stride_ = 1;
+};
+
+/// passthrough: sequence_value(i).
+class sequence_source final : public strided_source {
+public:
+  using strided_source::strided_source;
+
+  source_step emit_next(operator_context& ctx, size_t max_records) override {
+    auto n = take(max_records);
+    if (n == 0)
+      return step();
+    std::vector<int64_t> out(n);
+    auto i = next_; // locals: stores into `out` could alias the members
+    auto stride = stride_;
+    for (auto& x : out) {
+      x = sequence_value(i);
+      i += stride;
+    }
+    next_ = i;
+    ctx.emit(make_batch(std::move(out)));
+    return step();
+  }
+};
+
+/// word-count: line l of make_line (count_ is the number of lines).
+class line_source final : public strided_source {
+public:
+  line_source(uint64_t words, uint64_t keys)
+    : strided_source(lines_for(words)), words_(words), keys_(keys) {
+  }
+
+  source_step emit_next(operator_context& ctx, size_t max_records) override {
+    auto n = take(max_records);
+    std::vector<std::string> out(n);
+    for (size_t j = 0; j < n; ++j, next_ += stride_)
+      make_line(next_, words_, keys_, out[j]);
+    if (n > 0)
+      ctx.emit(make_batch(std::move(out)));
+    return step();
+  }
+
+private:
+  uint64_t words_;
+  uint64_t keys_;
+};
+
+/// (key, 1) records, summed per key by keyed `sum<1>()` (Flink's word count).
+using key_count = std::pair<std::string, int64_t>;
+
+/// Key selector returning a reference: the exchange and the keyed operator
+/// hash and serialize the key without copying it.
+auto key_of = [](const key_count& x) -> const std::string& { return x.first; };
+
+auto count_of = [](const key_count& x) { return x.second; };
+
+pipeline_config config_of(const engine_options& opts) {
+  auto cfg = default_pipeline_config();
+  cfg.parallelism = opts.parallelism;
+  if (opts.batch_size > 0)
+    cfg.batch_size = opts.batch_size;
+  cfg.threads = opts.threads;
+  return cfg;
+}
+
+/// Starts the actor system, then times `execute` of the job built by `build`.
+template <class Build>
+engine_run run(const engine_options& opts, const char* name, Build build) {
+  engine_run r;
+  auto out = std::make_shared<tally>();
+  {
+    environment env{config_of(opts)};
+    env.system(); // start the actor system outside the clock
+    build(env, out);
+    auto start = std::chrono::steady_clock::now();
+    r.result = env.execute(name);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  r.received.count = out->count.load();
+  r.received.sum = out->sum.load();
+  return r;
+}
+
+auto identity = [](auto x) { return x; };
+
+} // namespace
+
+engine_run run_passthrough(const engine_options& opts) {
+  return run(opts, "bench passthrough", [&](environment& env, std::shared_ptr<tally> out) {
+    auto records = opts.records;
+    auto src = env.add_source<int64_t>(
+      "sequence", [records] { return std::make_unique<sequence_source>(records); });
+    auto mapped = src.map([](int64_t x) { return x + 1; });
+    add_tally_sink(mapped, out, identity);
+  });
+}
+
+engine_run run_keyed_count(const engine_options& opts) {
+  return run(opts, "bench keyed-count", [&](environment& env, std::shared_ptr<tally> out) {
+    click_source_options gen;
+    gen.count = opts.records;
+    gen.users = opts.keys;
+    auto counts = env.click_events(gen)
+                    .map([](const event& e) { return key_count{e.user, 1}; })
+                    .key_by(key_of)
+                    .template sum<1>();
+    add_tally_sink(counts, out, count_of);
+  });
+}
+
+engine_run run_word_count(const engine_options& opts) {
+  return run(opts, "bench word-count", [&](environment& env, std::shared_ptr<tally> out) {
+    auto words = opts.records;
+    auto keys = opts.keys;
+    auto lines = env.add_source<std::string>(
+      "lines", [words, keys] { return std::make_unique<line_source>(words, keys); });
+    auto split = lines.flat_map<key_count>([](const std::string& line,
+                                              collector<key_count>& c) {
+      std::string_view rest = line;
+      while (!rest.empty()) {
+        auto word = rest.substr(0, rest.find(' '));
+        rest.remove_prefix(word.size() < rest.size() ? word.size() + 1 : word.size());
+        c.collect(key_count{std::string{word}, 1});
+      }
+    });
+    auto counts = split.key_by(key_of).template sum<1>();
+    add_tally_sink(counts, out, count_of);
+  });
+}
+
+} // namespace sluice::bench

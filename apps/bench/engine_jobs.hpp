@@ -1,0 +1,44 @@
+// The engine side of sluice-bench: each workload as a sluice job built with
+// the C++ API, ending in a sink that counts and checksums what it receives
+// (the same checksum as the workload's baseline in baselines.hpp).
+#pragma once
+
+#include <cstdint>
+
+#include "actors/job_status.hpp"
+#include "apps/bench/baselines.hpp"
+
+namespace sluice::bench {
+
+struct engine_options {
+  /// Records the source emits (word-count: words).
+  uint64_t records = 0;
+  /// Distinct keys (keyed-count: users; word-count: words).
+  uint64_t keys = 0;
+  uint32_t parallelism = 2;
+  /// 0: the compiled-in pipeline.batch-size.
+  uint32_t batch_size = 0;
+  /// CAF scheduler threads; 0: one per core.
+  uint32_t threads = 0;
+};
+
+struct engine_run {
+  /// What the sink received (all subtasks).
+  tally_result received;
+  /// Wall-clock time of `execute`: deploy, run, drain, stop (the actor
+  /// system is started before the clock starts).
+  double seconds = 0;
+  job_result result;
+};
+
+/// source(int64) -> map(x + 1) -> sink(sum), all operators at `parallelism`.
+engine_run run_passthrough(const engine_options& opts);
+
+/// click source -> map(user, 1) -> key_by(user) -> sum<1>() -> sink.
+engine_run run_keyed_count(const engine_options& opts);
+
+/// line source -> flat_map(split into (word, 1)) -> key_by(word) -> sum<1>()
+/// -> sink.
+engine_run run_word_count(const engine_options& opts);
+
+} // namespace sluice::bench
