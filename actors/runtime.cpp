@@ -1,6 +1,8 @@
 #include "actors/runtime.hpp"
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -66,8 +68,11 @@ runtime::~runtime() {
 std::shared_ptr<runtime> runtime::start(const pipeline_config& cfg) {
   auto p = std::make_unique<impl>();
   p->own_cfg = std::make_unique<system_config>();
-  if (cfg.threads > 0)
-    p->own_cfg->set("scheduler.max-threads", static_cast<size_t>(cfg.threads));
+  // CAF 0.17's default is max(4, cores): on a 2-core machine, 4 workers
+  // would contend for 2 cores. 0 means one per core, as documented.
+  size_t threads = cfg.threads > 0 ? cfg.threads
+                                   : std::max(1u, std::thread::hardware_concurrency());
+  p->own_cfg->set("scheduler.max-threads", threads);
   p->own_sys = std::make_unique<caf::actor_system>(*p->own_cfg);
   p->sys = p->own_sys.get();
   return std::shared_ptr<runtime>(new runtime(std::move(p)));

@@ -53,10 +53,12 @@ public:
     for (auto& x : xs) {
       const K& key = key_(x);
       set_current_key_checked(state, key, bytes_, ctx);
-      auto acc = acc_->value();
-      accumulator_type next = acc ? agg_.combine(*acc, x) : agg_.first(x);
-      out.push_back(agg_.output(next, x));
-      acc_->update(std::move(next));
+      if (auto* acc = acc_->find()) {
+        *acc = agg_.combine(*acc, x);
+        out.push_back(agg_.output(*acc, x));
+      } else {
+        out.push_back(agg_.output(acc_->emplace(agg_.first(x)), x));
+      }
     }
     if (!out.empty())
       ctx.emit(make_batch(std::move(out)));

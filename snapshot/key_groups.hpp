@@ -36,24 +36,101 @@ inline constexpr uint32_t default_max_parallelism = 128;
 /// Largest admissible max parallelism (Flink's 1 << 15).
 inline constexpr uint32_t upper_bound_max_parallelism = 32768;
 
+// The hashing functions are inline: they run two times per keyed record
+// (exchange and keyed operator).
+
+namespace detail {
+
+inline uint32_t rotl32(uint32_t x, int r) noexcept {
+  return (x << r) | (x >> (32 - r));
+}
+
+inline uint32_t fmix32(uint32_t h) noexcept {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+inline uint32_t load_le32(const unsigned char* p) noexcept {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8)
+         | (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+} // namespace detail
+
 /// MurmurHash3_x86_32 over `len` bytes at `data`, reading 4-byte blocks as
 /// little-endian on every platform. `data` may be null when `len` is 0.
-uint32_t murmur3_32(const void* data, size_t len, uint32_t seed = 0) noexcept;
+inline uint32_t murmur3_32(const void* data, size_t len, uint32_t seed = 0) noexcept {
+  constexpr uint32_t c1 = 0xcc9e2d51u;
+  constexpr uint32_t c2 = 0x1b873593u;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  const size_t nblocks = len / 4;
+  uint32_t h = seed;
+  for (size_t i = 0; i < nblocks; ++i) {
+    uint32_t k = detail::load_le32(bytes + 4 * i);
+    k *= c1;
+    k = detail::rotl32(k, 15);
+    k *= c2;
+    h ^= k;
+    h = detail::rotl32(h, 13);
+    h = h * 5 + 0xe6546b64u;
+  }
+  const unsigned char* tail = bytes + 4 * nblocks;
+  uint32_t k = 0;
+  switch (len & 3) {
+    case 3:
+      k ^= static_cast<uint32_t>(tail[2]) << 16;
+      [[fallthrough]];
+    case 2:
+      k ^= static_cast<uint32_t>(tail[1]) << 8;
+      [[fallthrough]];
+    case 1:
+      k ^= tail[0];
+      k *= c1;
+      k = detail::rotl32(k, 15);
+      k *= c2;
+      h ^= k;
+  }
+  // MurmurHash3 mixes in the length modulo 2^32.
+  h ^= static_cast<uint32_t>(len);
+  return detail::fmix32(h);
+}
 
 /// Hash of a serialized key: `murmur3_32(bytes, 0)` folded to a non-negative
 /// int32 exactly like Flink's `MathUtils.murmurHash` (as int32: h >= 0 -> h;
 /// h != INT_MIN -> -h; INT_MIN -> 0). Result is always < 2^31.
-uint32_t key_hash(std::string_view key_bytes) noexcept;
+inline uint32_t key_hash(std::string_view key_bytes) noexcept {
+  auto h = static_cast<int32_t>(murmur3_32(key_bytes.data(), key_bytes.size(), 0));
+  if (h >= 0)
+    return static_cast<uint32_t>(h);
+  if (h != std::numeric_limits<int32_t>::min())
+    return static_cast<uint32_t>(-h);
+  return 0;
+}
 
-/// Key group of a key hash: `key_hash % max_parallelism`.
+/// Key group of a key hash: `key_hash % max_parallelism` (a mask when
+/// max_parallelism is a power of two, like the default 128).
 /// Precondition: 0 < max_parallelism <= upper_bound_max_parallelism.
-uint32_t assign_key_group(uint32_t key_hash, uint32_t max_parallelism) noexcept;
+inline uint32_t assign_key_group(uint32_t key_hash, uint32_t max_parallelism) noexcept {
+  assert(max_parallelism > 0 && max_parallelism <= upper_bound_max_parallelism);
+  if ((max_parallelism & (max_parallelism - 1)) == 0)
+    return key_hash & (max_parallelism - 1);
+  return key_hash % max_parallelism;
+}
 
 /// Subtask owning `key_group`: key_group * parallelism / max_parallelism
 /// (64-bit intermediate). Preconditions: 0 < parallelism <= max_parallelism
 /// <= upper_bound_max_parallelism, key_group < max_parallelism.
-uint32_t operator_index_for_key_group(uint32_t max_parallelism, uint32_t parallelism,
-                                      uint32_t key_group) noexcept;
+inline uint32_t operator_index_for_key_group(uint32_t max_parallelism, uint32_t parallelism,
+                                             uint32_t key_group) noexcept {
+  assert(max_parallelism > 0 && max_parallelism <= upper_bound_max_parallelism);
+  assert(parallelism > 0 && parallelism <= max_parallelism);
+  assert(key_group < max_parallelism);
+  return static_cast<uint32_t>(uint64_t{key_group} * parallelism / max_parallelism);
+}
 
 /// An inclusive range [first, last] of key groups, like Flink's KeyGroupRange.
 /// Empty when first > last (the default-constructed range is {0, 0}, i.e. key

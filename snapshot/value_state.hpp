@@ -128,6 +128,25 @@ public:
     ++size_;
   }
 
+  /// The current key's value for an in-place update (one lookup instead of
+  /// `value` + `update`), or nullptr when unset. Valid until the next entry
+  /// is added to this state.
+  T* find() {
+    auto& map = current_map();
+    auto it = map.find(current_key());
+    return it == map.end() ? nullptr : &it.value();
+  }
+
+  /// Sets the value of the current key, which must be unset (`find()`
+  /// returned nullptr), and returns it.
+  T& emplace(T v) {
+    auto& map = current_map();
+    auto [it, inserted] = map.emplace(ctx_->key, std::move(v));
+    assert(inserted);
+    size_ += inserted ? 1 : 0;
+    return it.value();
+  }
+
   /// Removes the current key's entry (no-op when unset).
   void clear() {
     if (current_map().erase(current_key()) > 0)

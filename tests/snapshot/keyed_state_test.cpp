@@ -61,6 +61,25 @@ BOOST_AUTO_TEST_CASE(value_update_clear_per_key) {
   BOOST_CHECK_EQUAL(count.value_or(-1), 10);
 }
 
+BOOST_AUTO_TEST_CASE(find_and_emplace_update_in_place) {
+  sluice::keyed_state_backend b{128, {0, 127}};
+  auto& count = b.get_state(sluice::value_state_descriptor<int>{"count"});
+  select(b, "alice");
+  BOOST_CHECK(count.find() == nullptr);
+  BOOST_CHECK_EQUAL(count.emplace(5), 5);
+  BOOST_CHECK_EQUAL(count.size(), 1u);
+  auto* v = count.find();
+  BOOST_REQUIRE(v != nullptr);
+  *v += 2;
+  BOOST_CHECK_EQUAL(count.value_or(-1), 7);
+  select(b, "bob");
+  BOOST_CHECK(count.find() == nullptr);
+  count.emplace(1);
+  BOOST_CHECK_EQUAL(count.size(), 2u);
+  select(b, "alice");
+  BOOST_CHECK_EQUAL(*count.find(), 7);
+}
+
 BOOST_AUTO_TEST_CASE(states_are_independent) {
   sluice::keyed_state_backend b{128, {0, 127}};
   auto& a = b.get_state(sluice::value_state_descriptor<int>{"a"});
