@@ -59,6 +59,15 @@ std::string describe_parse_error(const caf::error& err) {
     }
   }
   auto rendered = caf::to_string(err);
+  // CAF names the offending argument in the error's context.
+  const std::string marker = "\"argument\" = \"";
+  auto pos = rendered.find(marker);
+  if (!what.empty() && pos != std::string::npos) {
+    auto begin = pos + marker.size();
+    auto end = rendered.find('"', begin);
+    if (end != std::string::npos)
+      return what + ": " + rendered.substr(begin, end - begin);
+  }
   return what.empty() ? rendered : what + " (" + rendered + ")";
 }
 
@@ -169,7 +178,7 @@ system_config::system_config() {
   buffer_timeout_ = pipeline_.buffer_timeout;
   opt_group{custom_options_, "pipeline"}
     .add(pipeline_.parallelism, "parallelism,p",
-         "default parallelism of every operator")
+         "default parallelism of every operator (also --parallelism)")
     .add(pipeline_.max_parallelism, "max-parallelism",
          "number of key groups, upper bound for rescaling keyed state")
     .add(pipeline_.batch_size, "batch-size", "records per batch crossing actors")
@@ -183,6 +192,15 @@ system_config::system_config() {
 }
 
 caf::error system_config::parse_args(std::vector<std::string> args) {
+  // `--parallelism N` / `--parallelism=N`: Flink's spelling of `-p`.
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--parallelism" && i + 1 < args.size()) {
+      args[i] = "--pipeline.parallelism=" + args[i + 1];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    } else if (args[i].rfind("--parallelism=", 0) == 0) {
+      args[i] = "--pipeline.parallelism=" + args[i].substr(14);
+    }
+  }
   // CAF ignores a config file it cannot open; we do not.
   std::string config_file;
   for (auto& arg : args)

@@ -120,6 +120,17 @@ BOOST_AUTO_TEST_CASE(short_parallelism_option) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(long_parallelism_alias) {
+  for (auto args : {std::vector<std::string>{"--parallelism", "5"},
+                    std::vector<std::string>{"--parallelism=5"}}) {
+    system_config cfg;
+    auto err = cfg.parse_args(args);
+    BOOST_REQUIRE_MESSAGE(!err, render(err));
+    BOOST_CHECK_EQUAL(cfg.pipeline().parallelism, 5u);
+    BOOST_CHECK(cfg.positional().empty());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(buffer_timeout) {
   system_config cfg;
   auto err = cfg.parse_args({"--pipeline.buffer-timeout=250ms"});
