@@ -52,7 +52,7 @@ public:
     out.reserve(xs.size());
     for (auto& x : xs) {
       const K& key = key_(x);
-      set_current_key_checked(state, key, bytes_, ctx);
+      set_current_key_checked(state, key, ctx);
       if (auto* acc = acc_->find()) {
         *acc = agg_.combine(*acc, x);
         out.push_back(agg_.output(*acc, x));
@@ -68,7 +68,6 @@ private:
   KeyFn key_;
   Agg agg_;
   value_state<accumulator_type>* acc_ = nullptr;
-  std::string bytes_;
 };
 
 /// `sum(&T::member)`: the state holds the member's running sum; the output

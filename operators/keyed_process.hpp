@@ -19,17 +19,14 @@ namespace sluice {
 /// Fails the job (throws) when the key's group is not owned by this subtask:
 /// the hash exchange and the operator disagree, a programmer error.
 template <class K>
-void set_current_key_checked(keyed_state_backend& state, const K& key, std::string& buf,
+void set_current_key_checked(keyed_state_backend& state, const K& key,
                              const operator_context& ctx) {
-  buf.clear();
-  append_key_bytes(buf, key);
-  auto kg = assign_key_group(key_hash(buf), state.max_parallelism());
-  auto range = state.range();
-  if (!range.contains(kg))
-    ctx.fail("record with key group " + std::to_string(kg)
+  if (!state.set_current_key_of(key)) {
+    auto range = state.range();
+    ctx.fail("record with key group " + std::to_string(state.current_key_group())
              + " reached a subtask owning key groups " + std::to_string(range.first) + ".."
              + std::to_string(range.last));
-  state.set_current_key(buf, kg);
+  }
 }
 
 /// What a keyed process function sees while it runs.
@@ -118,7 +115,7 @@ public:
     collector<Out> c{out};
     for (auto& x : records_of<In>(*in)) {
       const K& key = key_(x); // binds a returned reference, or extends a temporary
-      set_current_key_checked(state, key, bytes_, ctx);
+      set_current_key_checked(state, key, ctx);
       kctx_->key_ = &key;
       fn_.process_element(x, *kctx_, c);
     }
@@ -139,7 +136,6 @@ private:
   Fn fn_;
   KeyFn key_;
   std::unique_ptr<keyed_context<K>> kctx_;
-  std::string bytes_;
 };
 
 } // namespace sluice

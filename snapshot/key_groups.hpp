@@ -99,16 +99,21 @@ inline uint32_t murmur3_32(const void* data, size_t len, uint32_t seed = 0) noex
   return detail::fmix32(h);
 }
 
-/// Hash of a serialized key: `murmur3_32(bytes, 0)` folded to a non-negative
-/// int32 exactly like Flink's `MathUtils.murmurHash` (as int32: h >= 0 -> h;
-/// h != INT_MIN -> -h; INT_MIN -> 0). Result is always < 2^31.
-inline uint32_t key_hash(std::string_view key_bytes) noexcept {
-  auto h = static_cast<int32_t>(murmur3_32(key_bytes.data(), key_bytes.size(), 0));
+/// A murmur3 hash folded to a non-negative int32 exactly like Flink's
+/// `MathUtils.murmurHash` (as int32: h >= 0 -> h; h != INT_MIN -> -h;
+/// INT_MIN -> 0). Result is always < 2^31.
+inline uint32_t fold_key_hash(uint32_t murmur) noexcept {
+  auto h = static_cast<int32_t>(murmur);
   if (h >= 0)
     return static_cast<uint32_t>(h);
   if (h != std::numeric_limits<int32_t>::min())
     return static_cast<uint32_t>(-h);
   return 0;
+}
+
+/// `fold_key_hash(murmur3_32(key_bytes))`: the hash key groups come from.
+inline uint32_t key_hash(std::string_view key_bytes) noexcept {
+  return fold_key_hash(murmur3_32(key_bytes.data(), key_bytes.size(), 0));
 }
 
 /// Key group of a key hash: `key_hash % max_parallelism` (a mask when

@@ -42,6 +42,7 @@ keyed_state_backend::~keyed_state_backend() = default;
 void keyed_state_backend::set_current_key(std::string_view key_bytes, uint32_t key_group) {
   assert(ctx_->range.contains(key_group) && "key group outside this subtask's range");
   ctx_->key.assign(key_bytes.data(), key_bytes.size());
+  ctx_->hash = table_hash(murmur3_32(key_bytes.data(), key_bytes.size(), 0));
   ctx_->key_group = key_group;
   ctx_->has_key = true;
 }

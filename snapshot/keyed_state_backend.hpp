@@ -46,15 +46,20 @@ public:
   /// of key_bytes. Does not allocate once the buffer fits the longest key.
   void set_current_key(std::string_view key_bytes, uint32_t key_group);
 
-  /// Convenience: serializes `key` into the reused buffer and computes its key
-  /// group, then as set_current_key. Precondition: the key's group is in range().
+  /// What keyed operators call per record: serializes `key` into the reused
+  /// buffer (no copy, no allocation once it fits), hashes it once for the key
+  /// group and the tables, and makes it current. Returns false, leaving no
+  /// current key, when the key's group is outside range() (a routing bug the
+  /// caller reports; `current_key_group()` tells which group it was).
   template <class K>
-  void set_current_key_of(const K& key) {
+  bool set_current_key_of(const K& key) {
     ctx_->key.clear();
     append_key_bytes(ctx_->key, key);
-    ctx_->key_group = assign_key_group(key_hash(ctx_->key), max_parallelism_);
-    assert(ctx_->range.contains(ctx_->key_group) && "key outside this subtask's key groups");
-    ctx_->has_key = true;
+    auto murmur = murmur3_32(ctx_->key.data(), ctx_->key.size(), 0);
+    ctx_->key_group = assign_key_group(fold_key_hash(murmur), max_parallelism_);
+    ctx_->hash = table_hash(murmur);
+    ctx_->has_key = ctx_->range.contains(ctx_->key_group);
+    return ctx_->has_key;
   }
 
   /// Serialized bytes of the current key (empty before the first key); valid

@@ -37,17 +37,26 @@ class keyed_state_backend;
 /// backend (heap-allocated, stable address); states only read it.
 struct current_key_context {
   std::string key;        // serialized key bytes, buffer reused across keys
+  size_t hash = 0;        // table_hash(murmur3 of `key`), for the tables
   uint32_t key_group = 0; // key group of `key`, inside `range`
   bool has_key = false;   // false until the first set_current_key
   key_group_range range;  // key groups owned by the backend
 };
 
-/// Hash for the in-memory tables: transparent, so lookups by string_view do
-/// not allocate. (In-memory only; key groups never use std::hash.)
+/// Hash of the in-memory tables, from a key's murmur3 hash (computed once
+/// per record for the key group anyway): a multiply-shift mix, so that keys
+/// of one key group (equal low bits of the murmur hash) still spread over
+/// the table. (In-memory only; key groups never use std::hash.)
+inline size_t table_hash(uint32_t murmur) noexcept {
+  return static_cast<size_t>((uint64_t{murmur} * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+/// Transparent hasher of the tables, consistent with `table_hash`, so
+/// lookups by string_view do not allocate.
 struct key_bytes_hash {
   using is_transparent = void;
   size_t operator()(std::string_view bytes) const noexcept {
-    return std::hash<std::string_view>{}(bytes);
+    return table_hash(murmur3_32(bytes.data(), bytes.size(), 0));
   }
 };
 
@@ -101,7 +110,7 @@ public:
   /// The current key's value; nullopt when unset.
   std::optional<T> value() const {
     const auto& map = current_map();
-    auto it = map.find(current_key());
+    auto it = map.find(current_key(), ctx_->hash);
     if (it == map.end())
       return std::nullopt;
     return it->second;
@@ -110,7 +119,7 @@ public:
   /// The current key's value, or `fallback` when unset.
   T value_or(T fallback) const {
     const auto& map = current_map();
-    auto it = map.find(current_key());
+    auto it = map.find(current_key(), ctx_->hash);
     if (it == map.end())
       return fallback;
     return it->second;
@@ -119,7 +128,7 @@ public:
   /// Sets the current key's value. Allocates only for a key new to the state.
   void update(T v) {
     auto& map = current_map();
-    auto it = map.find(current_key());
+    auto it = map.find(current_key(), ctx_->hash);
     if (it != map.end()) {
       it.value() = std::move(v);
       return;
@@ -133,7 +142,7 @@ public:
   /// is added to this state.
   T* find() {
     auto& map = current_map();
-    auto it = map.find(current_key());
+    auto it = map.find(current_key(), ctx_->hash);
     return it == map.end() ? nullptr : &it.value();
   }
 
@@ -149,7 +158,7 @@ public:
 
   /// Removes the current key's entry (no-op when unset).
   void clear() {
-    if (current_map().erase(current_key()) > 0)
+    if (current_map().erase(current_key(), ctx_->hash) > 0)
       --size_;
   }
 

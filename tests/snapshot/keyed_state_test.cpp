@@ -211,6 +211,15 @@ BOOST_AUTO_TEST_CASE(current_key_reuses_its_buffer) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(set_current_key_of_refuses_a_key_outside_the_range) {
+  sluice::keyed_state_backend b{128, {0, 63}};
+  auto inside = key_in_group(10, 128);
+  auto outside = key_in_group(100, 128);
+  BOOST_CHECK(b.set_current_key_of(inside));
+  BOOST_CHECK(!b.set_current_key_of(outside));
+  BOOST_CHECK_EQUAL(b.current_key_group(), 100u);
+}
+
 BOOST_AUTO_TEST_CASE(set_current_key_of_serializes_like_append_key_bytes) {
   sluice::keyed_state_backend b{128, {0, 127}};
   auto& s = b.get_state(sluice::value_state_descriptor<int>{"s"});
