@@ -10,6 +10,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/barrier_aligner.hpp"
 #include "actors/job_status.hpp"
 #include "actors/messages.hpp"
 
@@ -70,6 +71,8 @@ struct deployment {
   /// One per input channel (empty in tests that deploy subtasks by hand:
   /// then no credit is granted upstream).
   std::vector<input_channel_spec> inputs;
+  /// Aligned barriers (exactly-once) or at-least-once.
+  barrier_handling barriers = barrier_handling::aligned;
   /// One per outgoing edge of the vertex, in `plan->outgoing(vertex)` order.
   std::vector<output_gate_spec> outputs;
 };

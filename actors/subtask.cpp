@@ -166,6 +166,51 @@ void grant_upstream(self_ptr self, uint32_t ch) {
   self->send(in.sender, credit_msg{st.dep->attempt, in.gate, in.channel, 1});
 }
 
+void unblock_all(self_ptr self) {
+  auto& in = *self->state.inputs;
+  for (uint32_t c = 0; c < in.num_channels(); ++c)
+    in.unblock(c);
+}
+
+/// Every open input delivered barrier `id`: take the snapshot, forward the
+/// barrier on every output at once, read all inputs again.
+bool complete_alignment(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  st.last_alignment = std::chrono::steady_clock::now() - st.alignment_start;
+  ++st.snapshots_taken;
+  if (!guarded(self, [&] {
+        st.chain->snapshot_state(snapshot_context{id, st.aligning_timestamp});
+        st.chain->flush();
+      }))
+    return false;
+  for (auto& out : st.outputs)
+    out->broadcast_barrier(id, st.aligning_timestamp);
+  unblock_all(self);
+  return true;
+}
+
+bool on_barrier(self_ptr self, uint32_t ch, uint64_t id, timestamp ts) {
+  auto& st = self->state;
+  bool starts = st.aligner->current() != id;
+  auto d = st.aligner->on_barrier(ch, id);
+  if (d.abandoned)
+    unblock_all(self); // the coordinator learns of it through the newer one
+  if (starts && st.aligner->current() == id) {
+    st.aligning_timestamp = ts;
+    st.alignment_start = std::chrono::steady_clock::now();
+  }
+  if (d.block)
+    st.inputs->block(ch);
+  if (d.complete) {
+    if (starts) { // one input left: no alignment at all
+      st.aligning_timestamp = ts;
+      st.alignment_start = std::chrono::steady_clock::now();
+    }
+    return complete_alignment(self, *d.complete);
+  }
+  return true;
+}
+
 /// Handles one queued input item; false when the subtask failed or ended.
 bool handle(self_ptr self, uint32_t ch, channel_item& x) {
   auto& st = self->state;
@@ -183,18 +228,13 @@ bool handle(self_ptr self, uint32_t ch, channel_item& x) {
         return guarded(self, [&] { st.chain->process_watermark(*wm); });
       return true;
     case channel_item::kind::barrier:
-      // Until the checkpoint issue: forward the first barrier n untouched.
-      if (x.checkpoint_id <= st.last_barrier)
-        return true;
-      st.last_barrier = x.checkpoint_id;
-      if (!guarded(self, [&] { st.chain->flush(); }))
-        return false;
-      for (auto& out : st.outputs)
-        out->broadcast_barrier(x.checkpoint_id, x.time);
-      return true;
+      return on_barrier(self, ch, x.checkpoint_id, x.time);
     case channel_item::kind::end_of_stream:
       if (auto wm = st.watermarks->finish(ch))
         if (!guarded(self, [&] { st.chain->process_watermark(*wm); }))
+          return false;
+      if (auto done = st.aligner->on_end_of_stream(ch).complete)
+        if (!complete_alignment(self, *done))
           return false;
       if (++st.num_finished == st.closed_inputs.size()) {
         end_of_input(self);
@@ -349,6 +389,7 @@ void deploy(self_ptr self, deployment_ptr dep) {
     st.closed_inputs.assign(dep->num_inputs, false);
     st.inputs = std::make_unique<input_queues>(dep->num_inputs);
     st.watermarks = std::make_unique<watermark_tracker>(dep->num_inputs);
+    st.aligner = std::make_unique<barrier_aligner>(dep->num_inputs, dep->barriers);
     st.chain->open(initialization_context{});
     if (st.chain->is_source())
       self->send(self, run_atom::value);

@@ -23,10 +23,12 @@
 // silent loss.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "actors/barrier_aligner.hpp"
 #include "actors/input_queues.hpp"
 #include "actors/operator_chain.hpp"
 #include "actors/watermark_tracker.hpp"
@@ -52,8 +54,15 @@ struct subtask_state {
   /// Channels whose end-of-stream was handled.
   size_t num_finished = 0;
   std::unique_ptr<watermark_tracker> watermarks;
-  /// Highest checkpoint id whose barrier was forwarded.
-  uint64_t last_barrier = 0;
+  /// Barrier alignment of the inputs (actors/barrier_aligner.hpp).
+  std::unique_ptr<barrier_aligner> aligner;
+  /// The checkpoint being aligned: its timestamp and when alignment began.
+  timestamp aligning_timestamp = 0;
+  std::chrono::steady_clock::time_point alignment_start;
+  /// Duration of the last completed alignment (first to last barrier).
+  std::chrono::nanoseconds last_alignment{0};
+  /// Checkpoints whose snapshot this subtask took (diagnostics, tests).
+  uint64_t snapshots_taken = 0;
   bool flush_scheduled = false;
   bool pump_scheduled = false;
   /// The head source stopped for lack of credit.

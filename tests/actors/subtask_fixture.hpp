@@ -224,13 +224,15 @@ struct actor_env {
   /// channel c comes from its gate 0, channel c (credits go there).
   void deploy(subtask_actor sub, std::shared_ptr<const execution_plan> plan, uint32_t vertex,
               uint32_t index, subtask_actor receiver, uint64_t att = attempt,
-              subtask_actor upstream = {}) {
+              subtask_actor upstream = {},
+              barrier_handling barriers = barrier_handling::aligned) {
     auto dep = std::make_shared<deployment>();
     dep->attempt = att;
     dep->vertex = vertex;
     dep->subtask_index = index;
     dep->plan = plan;
     dep->num_inputs = plan->num_input_channels(vertex, index);
+    dep->barriers = barriers;
     if (upstream)
       for (uint32_t c = 0; c < dep->num_inputs; ++c)
         dep->inputs.push_back(input_channel_spec{upstream, 0, c});
@@ -254,6 +256,11 @@ struct actor_env {
 
   void send_watermark(subtask_actor sub, uint32_t channel, uint64_t seq, timestamp wm) {
     caf::anon_send(sub, watermark_msg{attempt, channel, seq, wm});
+    sched.run();
+  }
+
+  void send_barrier(subtask_actor sub, uint32_t channel, uint64_t seq, uint64_t id) {
+    caf::anon_send(sub, barrier_msg{attempt, channel, seq, id, 1000 + static_cast<timestamp>(id)});
     sched.run();
   }
 
