@@ -39,7 +39,11 @@ using subtask_actor = caf::typed_actor<
   /// From a downstream subtask: more credit on one output channel.
   caf::reacts_to<credit_msg>,
   /// From itself: handle items waiting in the input queues.
-  caf::reacts_to<pump_atom>>;
+  caf::reacts_to<pump_atom>,
+  /// From the checkpoint coordinator (sources only): take checkpoint n.
+  caf::reacts_to<trigger_msg>,
+  /// From the checkpoint coordinator: checkpoint n completed or aborted.
+  caf::reacts_to<checkpoint_done_msg>>;
 
 /// Where the records of one output of a subtask go: the receiver and its
 /// input channel index for every channel of the router.
@@ -73,6 +77,8 @@ struct deployment {
   std::vector<input_channel_spec> inputs;
   /// Aligned barriers (exactly-once) or at-least-once.
   barrier_handling barriers = barrier_handling::aligned;
+  /// Where acks and declines go (null: no checkpointing, nothing is sent).
+  caf::actor_addr coordinator;
   /// One per outgoing edge of the vertex, in `plan->outgoing(vertex)` order.
   std::vector<output_gate_spec> outputs;
 };

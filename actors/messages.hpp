@@ -105,6 +105,77 @@ typename Inspector::result_type inspect(Inspector& f, credit_msg& x) {
   return f(caf::meta::type_name("credit_msg"), x.attempt, x.gate, x.channel, x.credits);
 }
 
+/// Coordinator -> source subtasks: take checkpoint n now (snapshot the
+/// source's position, put barrier n on every output at once).
+struct trigger_msg {
+  uint64_t attempt = 0;
+  uint64_t checkpoint_id = 0;
+  /// Wall-clock trigger time (ms since the epoch), travels with the barrier.
+  timestamp checkpoint_timestamp = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trigger_msg& x) {
+  return f(caf::meta::type_name("trigger_msg"), x.attempt, x.checkpoint_id,
+           x.checkpoint_timestamp);
+}
+
+/// Subtask -> coordinator: its part of checkpoint n is done (Flink's
+/// AcknowledgeCheckpoint with CheckpointMetrics). Durations in nanoseconds.
+struct ack_msg {
+  uint64_t attempt = 0;
+  uint64_t checkpoint_id = 0;
+  uint32_t vertex = 0;
+  uint32_t subtask_index = 0;
+  /// Synchronous part on the actor, asynchronous part off it.
+  int64_t sync_ns = 0;
+  int64_t async_ns = 0;
+  /// First to last barrier n on the inputs (0 for sources).
+  int64_t alignment_ns = 0;
+  /// Trigger to the first barrier n at this subtask.
+  int64_t start_delay_ns = 0;
+  /// Bytes of state and of persisted in-flight data.
+  uint64_t state_size = 0;
+  uint64_t persisted_in_flight = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ack_msg& x) {
+  return f(caf::meta::type_name("ack_msg"), x.attempt, x.checkpoint_id, x.vertex,
+           x.subtask_index, x.sync_ns, x.async_ns, x.alignment_ns, x.start_delay_ns,
+           x.state_size, x.persisted_in_flight);
+}
+
+/// Subtask -> coordinator: it cannot take checkpoint n (Flink's
+/// DeclineCheckpoint), e.g. its alignment was abandoned or a snapshot failed.
+struct decline_msg {
+  uint64_t attempt = 0;
+  uint64_t checkpoint_id = 0;
+  uint32_t vertex = 0;
+  uint32_t subtask_index = 0;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, decline_msg& x) {
+  return f(caf::meta::type_name("decline_msg"), x.attempt, x.checkpoint_id, x.vertex,
+           x.subtask_index, x.reason);
+}
+
+/// Coordinator -> every subtask: checkpoint n completed (`completed`) or was
+/// aborted; operators get notify_checkpoint_complete / _aborted.
+struct checkpoint_done_msg {
+  uint64_t attempt = 0;
+  uint64_t checkpoint_id = 0;
+  bool completed = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint_done_msg& x) {
+  return f(caf::meta::type_name("checkpoint_done_msg"), x.attempt, x.checkpoint_id,
+           x.completed);
+}
+
 /// Subtask -> job master, when it finished normally: its counters.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, subtask_metrics& x) {

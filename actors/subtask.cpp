@@ -166,6 +166,52 @@ void grant_upstream(self_ptr self, uint32_t ch) {
   self->send(in.sender, credit_msg{st.dep->attempt, in.gate, in.channel, 1});
 }
 
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+caf::actor coordinator_of(self_ptr self) {
+  return caf::actor_cast<caf::actor>(self->state.dep->coordinator);
+}
+
+void decline(self_ptr self, uint64_t id, std::string reason) {
+  auto& st = self->state;
+  if (auto c = coordinator_of(self))
+    caf::anon_send(c, decline_msg{st.dep->attempt, id, st.dep->vertex, st.dep->subtask_index,
+                                  std::move(reason)});
+}
+
+/// The synchronous part of checkpoint `id`: flush partial batches (they
+/// belong in front of the barrier), snapshot every operator, put barrier
+/// `id` on every output at once, ack. False when an operator failed.
+bool take_snapshot(self_ptr self, uint64_t id, timestamp ts, int64_t alignment_ns,
+                   int64_t start_delay_ns) {
+  auto& st = self->state;
+  auto started = std::chrono::steady_clock::now();
+  ++st.snapshots_taken;
+  if (!guarded(self, [&] {
+        st.chain->flush();
+        st.chain->snapshot_state(snapshot_context{id, ts});
+      }))
+    return false;
+  for (auto& out : st.outputs)
+    out->broadcast_barrier(id, ts);
+  if (auto c = coordinator_of(self)) {
+    ack_msg ack;
+    ack.attempt = st.dep->attempt;
+    ack.checkpoint_id = id;
+    ack.vertex = st.dep->vertex;
+    ack.subtask_index = st.dep->subtask_index;
+    ack.sync_ns = (std::chrono::steady_clock::now() - started).count();
+    ack.alignment_ns = alignment_ns;
+    ack.start_delay_ns = start_delay_ns;
+    caf::anon_send(c, ack);
+  }
+  return true;
+}
+
 void unblock_all(self_ptr self) {
   auto& in = *self->state.inputs;
   for (uint32_t c = 0; c < in.num_channels(); ++c)
@@ -177,14 +223,9 @@ void unblock_all(self_ptr self) {
 bool complete_alignment(self_ptr self, uint64_t id) {
   auto& st = self->state;
   st.last_alignment = std::chrono::steady_clock::now() - st.alignment_start;
-  ++st.snapshots_taken;
-  if (!guarded(self, [&] {
-        st.chain->snapshot_state(snapshot_context{id, st.aligning_timestamp});
-        st.chain->flush();
-      }))
+  if (!take_snapshot(self, id, st.aligning_timestamp, st.last_alignment.count(),
+                     st.start_delay.count()))
     return false;
-  for (auto& out : st.outputs)
-    out->broadcast_barrier(id, st.aligning_timestamp);
   unblock_all(self);
   return true;
 }
@@ -193,19 +234,24 @@ bool on_barrier(self_ptr self, uint32_t ch, uint64_t id, timestamp ts) {
   auto& st = self->state;
   bool starts = st.aligner->current() != id;
   auto d = st.aligner->on_barrier(ch, id);
-  if (d.abandoned)
-    unblock_all(self); // the coordinator learns of it through the newer one
-  if (starts && st.aligner->current() == id) {
+  if (d.abandoned) {
+    unblock_all(self);
+    decline(self, *d.abandoned,
+            "alignment of checkpoint " + std::to_string(*d.abandoned)
+              + " abandoned for checkpoint " + std::to_string(id));
+  }
+  auto begin_alignment = [&] {
     st.aligning_timestamp = ts;
     st.alignment_start = std::chrono::steady_clock::now();
-  }
+    st.start_delay = std::chrono::milliseconds{std::max<int64_t>(0, wall_clock_ms() - ts)};
+  };
+  if (starts && st.aligner->current() == id)
+    begin_alignment();
   if (d.block)
     st.inputs->block(ch);
   if (d.complete) {
-    if (starts) { // one input left: no alignment at all
-      st.aligning_timestamp = ts;
-      st.alignment_start = std::chrono::steady_clock::now();
-    }
+    if (starts) // one input left: no alignment at all
+      begin_alignment();
     return complete_alignment(self, *d.complete);
   }
   return true;
@@ -430,6 +476,38 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
     },
     [=](const credit_msg& m) { on_credit(self, m); },
     [=](pump_atom) { pump(self); },
+    [=](const trigger_msg& m) {
+      auto& st = self->state;
+      if (!st.dep || m.attempt != st.dep->attempt) {
+        ++st.dropped;
+        return;
+      }
+      if (!st.chain->is_source()) {
+        decline(self, m.checkpoint_id, "trigger sent to a subtask that is not a source");
+        return;
+      }
+      if (st.finishing) {
+        decline(self, m.checkpoint_id, "source already finished");
+        return;
+      }
+      auto delay = std::chrono::milliseconds{
+        std::max<int64_t>(0, wall_clock_ms() - m.checkpoint_timestamp)};
+      take_snapshot(self, m.checkpoint_id, m.checkpoint_timestamp, 0,
+                    std::chrono::nanoseconds{delay}.count());
+    },
+    [=](const checkpoint_done_msg& m) {
+      auto& st = self->state;
+      if (!st.dep || m.attempt != st.dep->attempt) {
+        ++st.dropped;
+        return;
+      }
+      guarded(self, [&] {
+        if (m.completed)
+          st.chain->notify_checkpoint_complete(m.checkpoint_id);
+        else
+          st.chain->notify_checkpoint_aborted(m.checkpoint_id);
+      });
+    },
   };
 }
 

@@ -61,6 +61,8 @@ struct subtask_state {
   std::chrono::steady_clock::time_point alignment_start;
   /// Duration of the last completed alignment (first to last barrier).
   std::chrono::nanoseconds last_alignment{0};
+  /// Trigger to first barrier of the checkpoint being aligned.
+  std::chrono::nanoseconds start_delay{0};
   /// Checkpoints whose snapshot this subtask took (diagnostics, tests).
   uint64_t snapshots_taken = 0;
   bool flush_scheduled = false;

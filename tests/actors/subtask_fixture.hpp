@@ -104,6 +104,24 @@ subtask_actor::behavior_type probe(subtask_actor::pointer, probe_log_ptr log) {
     [=](flush_atom) {},
     [=](const credit_msg& m) { log->credits.push_back(m); },
     [=](pump_atom) {},
+    [=](const trigger_msg&) {},
+    [=](const checkpoint_done_msg&) {},
+  };
+}
+
+// --- coordinator stand-in: records acks and declines --------------------------
+
+struct coordinator_log {
+  std::vector<ack_msg> acks;
+  std::vector<decline_msg> declines;
+};
+
+using coordinator_log_ptr = std::shared_ptr<coordinator_log>;
+
+caf::behavior fake_coordinator(caf::event_based_actor*, coordinator_log_ptr log) {
+  return {
+    [=](const ack_msg& m) { log->acks.push_back(m); },
+    [=](const decline_msg& m) { log->declines.push_back(m); },
   };
 }
 
@@ -204,6 +222,12 @@ struct actor_env {
     sched.run();
   }
 
+  caf::actor spawn_coordinator(coordinator_log_ptr log) {
+    auto c = sys.spawn(fake_coordinator, std::move(log));
+    untyped_started.push_back(c);
+    return c;
+  }
+
   subtask_actor spawn_probe(probe_log_ptr log) {
     auto p = sys.spawn(probe, std::move(log));
     typed_started.push_back(p);
@@ -225,7 +249,8 @@ struct actor_env {
   void deploy(subtask_actor sub, std::shared_ptr<const execution_plan> plan, uint32_t vertex,
               uint32_t index, subtask_actor receiver, uint64_t att = attempt,
               subtask_actor upstream = {},
-              barrier_handling barriers = barrier_handling::aligned) {
+              barrier_handling barriers = barrier_handling::aligned,
+              caf::actor coordinator = {}) {
     auto dep = std::make_shared<deployment>();
     dep->attempt = att;
     dep->vertex = vertex;
@@ -233,6 +258,8 @@ struct actor_env {
     dep->plan = plan;
     dep->num_inputs = plan->num_input_channels(vertex, index);
     dep->barriers = barriers;
+    if (coordinator)
+      dep->coordinator = coordinator.address();
     if (upstream)
       for (uint32_t c = 0; c < dep->num_inputs; ++c)
         dep->inputs.push_back(input_channel_spec{upstream, 0, c});
@@ -245,8 +272,13 @@ struct actor_env {
       dep->outputs.push_back(std::move(gate));
     }
     caf::anon_send(sub, deploy_atom::value, deployment_ptr{std::move(dep)});
-    sched.run();
+    if (run_after_deploy)
+      sched.run();
   }
+
+  /// false: `deploy` leaves the deploy message in the mailbox (step with
+  /// sched.run_once()).
+  bool run_after_deploy = true;
 
   void send_data(subtask_actor sub, uint32_t channel, uint64_t seq, std::vector<reading> xs,
                  uint64_t att = attempt) {

@@ -77,12 +77,13 @@ BOOST_AUTO_TEST_CASE(another_project_builds_and_runs_against_the_installed_sluic
   BOOST_CHECK_EQUAL(inst.include_dir.filename().string(), "sluice");
   std::vector<std::string> missing;
   for (auto dir : {"actors", "operators", "snapshot"})
-    for (auto& entry : fs::directory_iterator(fs::path{SLUICE_SOURCE_DIR} / dir))
-      if (entry.path().extension() == ".hpp"
-          && !fs::exists(inst.include_dir / dir / entry.path().filename()))
-        missing.push_back(std::string{dir} + "/" + entry.path().filename().string());
+    for (auto& entry : fs::recursive_directory_iterator(fs::path{SLUICE_SOURCE_DIR} / dir)) {
+      auto rel = fs::relative(entry.path(), fs::path{SLUICE_SOURCE_DIR});
+      if (entry.path().extension() == ".hpp" && !fs::exists(inst.include_dir / rel))
+        missing.push_back(rel.string());
+    }
   BOOST_CHECK_MESSAGE(missing.empty(),
-                      "not installed (add to install_headers in meson.build): "
+                      "not installed (new header? run meson setup --reconfigure): "
                         << (missing.empty() ? std::string{} : missing.front()) << " and "
                         << (missing.empty() ? 0 : missing.size() - 1) << " more");
   BOOST_CHECK(fs::exists(inst.include_dir / "snapshot.capnp.h"));
