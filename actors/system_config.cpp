@@ -188,10 +188,92 @@ system_config::system_config() {
          "CAF scheduler threads of an own actor system (0: one per core)")
     .add(pipeline_.buffers_per_channel, "buffers-per-channel",
          "credit window: batches a sender may have in flight per channel");
+  auto& d = checkpointing_;
+  cp_.interval = d.interval ? caf::timespan{*d.interval} : caf::timespan{0};
+  cp_.mode = to_string(d.mode);
+  cp_.timeout = d.timeout;
+  cp_.min_pause = d.min_pause;
+  cp_.max_concurrent = d.max_concurrent;
+  cp_.tolerable_failures = d.tolerable_failures;
+  cp_.unaligned = d.unaligned;
+  cp_.aligned_timeout = d.aligned_timeout;
+  cp_.externalized = to_string(d.externalized);
+  cp_.retained = d.retained;
+  cp_.storage = to_string(d.storage);
+  cp_.dir = d.dir;
+  cp_.savepoint_dir = d.savepoint_dir;
+  opt_group{custom_options_, "checkpointing"}
+    .add(cp_.interval, "interval", "time between checkpoint triggers, e.g. 1s (0: off)")
+    .add(cp_.mode, "mode", "exactly_once or at_least_once")
+    .add(cp_.timeout, "timeout", "a checkpoint not completed after this long is aborted")
+    .add(cp_.min_pause, "min-pause",
+         "least time from the end of one checkpoint to the start of the next")
+    .add(cp_.max_concurrent, "max-concurrent", "checkpoints in progress at once")
+    .add(cp_.tolerable_failures, "tolerable-failures",
+         "consecutive failed checkpoints tolerated before the job fails")
+    .add(cp_.unaligned, "unaligned", "unaligned checkpoints (exactly_once only)")
+    .add(cp_.aligned_timeout, "aligned-timeout",
+         "with unaligned: start aligned, switch after this long (0: at once)")
+    .add(cp_.externalized, "externalized",
+         "none, retain_on_cancellation or delete_on_cancellation")
+    .add(cp_.retained, "retained", "completed checkpoints kept")
+    .add(cp_.storage, "storage", "memory or filesystem")
+    .add(cp_.dir, "dir", "root directory of filesystem checkpoints")
+    .add(cp_.savepoint_dir, "savepoint-dir", "default savepoint target directory");
   register_sluice(*this);
 }
 
+caf::error system_config::read_checkpointing() {
+  auto ms = [](caf::timespan t) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
+           + "ms";
+  };
+  std::vector<std::pair<const char*, std::string>> values{
+    {"interval", cp_.interval.count() == 0 ? std::string{"off"} : ms(cp_.interval)},
+    {"mode", cp_.mode},
+    {"timeout", ms(cp_.timeout)},
+    {"min-pause", ms(cp_.min_pause)},
+    {"max-concurrent", std::to_string(cp_.max_concurrent)},
+    {"tolerable-failures", std::to_string(cp_.tolerable_failures)},
+    {"unaligned", cp_.unaligned ? "true" : "false"},
+    {"aligned-timeout", ms(cp_.aligned_timeout)},
+    {"externalized", cp_.externalized},
+    {"retained", std::to_string(cp_.retained)},
+    {"storage", cp_.storage},
+    {"dir", cp_.dir},
+    {"savepoint-dir", cp_.savepoint_dir},
+  };
+  checkpoint_config cfg;
+  for (auto& [name, value] : values)
+    if (auto err = cfg.set(name, value))
+      return make_error(ec::invalid_option, *err);
+  if (auto err = cfg.validate())
+    return make_error(ec::invalid_option, *err);
+  checkpointing_ = std::move(cfg);
+  return caf::none;
+}
+
 caf::error system_config::parse_args(std::vector<std::string> args) {
+  // CAF takes flags without a value; accept `--flag=true` / `--flag=false`.
+  std::vector<std::string> cleared_flags;
+  for (auto i = args.begin(); i != args.end();) {
+    auto eq = i->find('=');
+    if (i->rfind("--", 0) == 0 && eq != std::string::npos) {
+      auto name = i->substr(2, eq - 2);
+      auto value = i->substr(eq + 1);
+      auto* opt = custom_options_.qualified_name_lookup(name);
+      if (opt != nullptr && opt->is_flag() && (value == "true" || value == "false")) {
+        if (value == "true") {
+          *i = "--" + name;
+        } else {
+          cleared_flags.push_back(name);
+          i = args.erase(i);
+          continue;
+        }
+      }
+    }
+    ++i;
+  }
   // `--parallelism N` / `--parallelism=N`: Flink's spelling of `-p`.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--parallelism" && i + 1 < args.size()) {
@@ -239,9 +321,14 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
       return make_error(ec::invalid_option, "unknown option " + arg);
     positional_.push_back(arg);
   }
+  for (auto& name : cleared_flags)
+    if (name == "checkpointing.unaligned")
+      cp_.unaligned = false;
   pipeline_.buffer_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(buffer_timeout_);
-  return validate(pipeline_);
+  if (auto err = validate(pipeline_))
+    return err;
+  return read_checkpointing();
 }
 
 } // namespace sluice

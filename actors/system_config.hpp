@@ -13,6 +13,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/pipeline_config.hpp"
 
 namespace sluice {
@@ -43,14 +44,41 @@ public:
     return pipeline_;
   }
 
+  /// The parsed and validated `checkpointing.*` values.
+  const checkpoint_config& checkpointing() const noexcept {
+    return checkpointing_;
+  }
+
   /// Arguments that are not options (e.g. the job name of `sluice run`).
   const std::vector<std::string>& positional() const noexcept {
     return positional_;
   }
 
 private:
+  /// Copies the `checkpointing.*` option values into `checkpointing_` and
+  /// validates them.
+  caf::error read_checkpointing();
+
   pipeline_config pipeline_;
   caf::timespan buffer_timeout_;
+  checkpoint_config checkpointing_;
+  /// The `checkpointing.*` options as CAF reads them (durations as
+  /// timespans, so `interval = 1s` needs no quotes in the config file).
+  struct checkpointing_options {
+    caf::timespan interval{0};
+    std::string mode;
+    caf::timespan timeout{0};
+    caf::timespan min_pause{0};
+    int32_t max_concurrent = 0;
+    int32_t tolerable_failures = 0;
+    bool unaligned = false;
+    caf::timespan aligned_timeout{0};
+    std::string externalized;
+    int32_t retained = 0;
+    std::string storage;
+    std::string dir;
+    std::string savepoint_dir;
+  } cp_;
   std::vector<std::string> positional_;
 };
 

@@ -186,6 +186,84 @@ BOOST_AUTO_TEST_CASE(register_sluice_adds_the_pipeline_options_to_a_host_config)
   BOOST_CHECK_EQUAL(cfg->buffers_per_channel, 2u);
 }
 
+BOOST_AUTO_TEST_CASE(checkpointing_defaults_follow_the_compiled_in_config) {
+  system_config cfg;
+  BOOST_REQUIRE(!cfg.parse_args({}));
+  auto& c = cfg.checkpointing();
+  auto d = default_checkpoint_config();
+  BOOST_CHECK(c.interval == d.interval);
+  BOOST_CHECK(c.mode == d.mode);
+  BOOST_CHECK_EQUAL(c.timeout.count(), d.timeout.count());
+  BOOST_CHECK_EQUAL(c.retained, d.retained);
+  BOOST_CHECK(c.externalized == d.externalized);
+}
+
+BOOST_AUTO_TEST_CASE(checkpointing_options_on_the_command_line) {
+  system_config cfg;
+  auto err = cfg.parse_args({"--checkpointing.interval=2s", "--checkpointing.mode=at_least_once",
+                             "--checkpointing.timeout=30s", "--checkpointing.min-pause=500ms",
+                             "--checkpointing.max-concurrent=3",
+                             "--checkpointing.tolerable-failures=2",
+                             "--checkpointing.retained=4"});
+  BOOST_REQUIRE_MESSAGE(!err, render(err));
+  auto& c = cfg.checkpointing();
+  BOOST_REQUIRE(c.interval);
+  BOOST_CHECK_EQUAL(c.interval->count(), 2000);
+  BOOST_CHECK(c.mode == checkpointing_mode::at_least_once);
+  BOOST_CHECK_EQUAL(c.timeout.count(), 30000);
+  BOOST_CHECK_EQUAL(c.min_pause.count(), 500);
+  BOOST_CHECK_EQUAL(c.max_concurrent, 3);
+  BOOST_CHECK_EQUAL(c.tolerable_failures, 2);
+  BOOST_CHECK_EQUAL(c.retained, 4);
+}
+
+BOOST_AUTO_TEST_CASE(checkpointing_flag_takes_true_and_false) {
+  system_config on;
+  BOOST_REQUIRE(!on.parse_args({"--checkpointing.interval=1s", "--checkpointing.unaligned=true"}));
+  BOOST_CHECK(on.checkpointing().unaligned);
+  system_config off;
+  BOOST_REQUIRE(!off.parse_args({"--checkpointing.unaligned=false"}));
+  BOOST_CHECK(!off.checkpointing().unaligned);
+  system_config bare;
+  BOOST_REQUIRE(!bare.parse_args({"--checkpointing.interval=1s", "--checkpointing.unaligned"}));
+  BOOST_CHECK(bare.checkpointing().unaligned);
+}
+
+BOOST_AUTO_TEST_CASE(checkpointing_interval_zero_is_off) {
+  system_config cfg;
+  BOOST_REQUIRE(!cfg.parse_args({"--checkpointing.interval=0s"}));
+  BOOST_CHECK(!cfg.checkpointing().enabled());
+}
+
+BOOST_AUTO_TEST_CASE(checkpointing_options_in_the_config_file) {
+  temp_file file{"[checkpointing]\ninterval=1s\nmode=\"at_least_once\"\n"
+                 "storage=\"filesystem\"\ndir=\"/tmp/sluice-checkpoints\"\n"
+                 "externalized=\"retain_on_cancellation\"\n"};
+  system_config cfg;
+  auto err = cfg.parse_args({file.arg()});
+  BOOST_REQUIRE_MESSAGE(!err, render(err));
+  auto& c = cfg.checkpointing();
+  BOOST_CHECK_EQUAL(c.interval->count(), 1000);
+  BOOST_CHECK(c.storage == checkpoint_storage_type::filesystem);
+  BOOST_CHECK_EQUAL(c.dir, "/tmp/sluice-checkpoints");
+  BOOST_CHECK(c.externalized == externalized_cleanup::retain_on_cancellation);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_checkpointing_values_and_combinations_are_rejected) {
+  check_error({"--checkpointing.mode=fast"}, ec::invalid_option,
+              {"checkpointing.mode", "fast", "exactly_once"});
+  check_error({"--checkpointing.interval=1s", "--checkpointing.mode=at_least_once",
+               "--checkpointing.unaligned"},
+              ec::invalid_option, {"checkpointing.unaligned", "exactly_once"});
+  check_error({"--checkpointing.interval=-1s"}, ec::invalid_option,
+              {"checkpointing.interval", "-1s"});
+  check_error({"--checkpointing.retained=0"}, ec::invalid_option, {"checkpointing.retained"});
+  check_error({"--checkpointing.storage=filesystem"}, ec::invalid_option,
+              {"checkpointing.dir"});
+  check_error({"--checkpointing.externalized=keep"}, ec::invalid_option,
+              {"checkpointing.externalized", "keep"});
+}
+
 BOOST_AUTO_TEST_CASE(positional_arguments_are_kept) {
   system_config cfg;
   auto err = cfg.parse_args({"--pipeline.parallelism=2", "my-job"});
