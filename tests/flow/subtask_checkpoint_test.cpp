@@ -5,19 +5,34 @@
 // declined.
 #include "../actors/subtask_fixture.hpp"
 
+namespace {
+
+/// A probe downstream and a coordinator stand-in that records acks.
+struct checkpoint_fixture {
+  actor_env env;
+  probe_log_ptr log = std::make_shared<probe_log>();
+  coordinator_log_ptr clog = std::make_shared<coordinator_log>();
+  down_info_ptr down = std::make_shared<down_info>();
+  std::shared_ptr<const execution_plan> plan = make_plan(std::make_shared<collected<reading>>());
+  subtask_actor rcv = env.spawn_probe(log);
+  caf::actor coordinator = env.spawn_coordinator(clog);
+
+  /// Deploys a new subtask as subtask 0 of `vertex`.
+  subtask_actor deploy(uint32_t vertex) {
+    auto sub = env.spawn_subtask(down);
+    env.deploy(sub, plan, vertex, 0, rcv, attempt, {}, barrier_handling::aligned, coordinator);
+    return sub;
+  }
+};
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(subtask_checkpoint_suite)
 
-BOOST_AUTO_TEST_CASE(source_puts_the_barrier_behind_what_it_emitted_and_acks) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto clog = std::make_shared<coordinator_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto coordinator = env.spawn_coordinator(clog);
-  auto src = env.spawn_subtask(down);
+BOOST_FIXTURE_TEST_CASE(source_puts_the_barrier_behind_what_it_emitted_and_acks,
+                        checkpoint_fixture) {
   env.run_after_deploy = false;
-  env.deploy(src, plan, 0, 0, rcv, attempt, {}, barrier_handling::aligned, coordinator);
+  auto src = deploy(0);
   env.sched.run_once(); // deploy: the source schedules its first step
   caf::anon_send(src, trigger_msg{attempt, 1, 12345});
   env.sched.run(); // one step, the trigger, the remaining steps
@@ -37,16 +52,9 @@ BOOST_AUTO_TEST_CASE(source_puts_the_barrier_behind_what_it_emitted_and_acks) {
   BOOST_CHECK(clog->declines.empty());
 }
 
-BOOST_AUTO_TEST_CASE(aligned_subtask_acks_once_every_input_delivered_the_barrier) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto clog = std::make_shared<coordinator_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto coordinator = env.spawn_coordinator(clog);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv, attempt, {}, barrier_handling::aligned, coordinator);
+BOOST_FIXTURE_TEST_CASE(aligned_subtask_acks_once_every_input_delivered_the_barrier,
+                        checkpoint_fixture) {
+  auto sub = deploy(1);
   caf::anon_send(sub, barrier_msg{attempt, 0, 0, 4, 1000});
   env.sched.run();
   BOOST_CHECK(clog->acks.empty());
@@ -59,16 +67,9 @@ BOOST_AUTO_TEST_CASE(aligned_subtask_acks_once_every_input_delivered_the_barrier
   BOOST_CHECK_GT(clog->acks[0].start_delay_ns, 0); // triggered "at" 1000 ms after the epoch
 }
 
-BOOST_AUTO_TEST_CASE(abandoned_alignment_and_a_trigger_at_a_non_source_are_declined) {
-  actor_env env;
-  auto log = std::make_shared<probe_log>();
-  auto clog = std::make_shared<coordinator_log>();
-  auto down = std::make_shared<down_info>();
-  auto plan = make_plan(std::make_shared<collected<reading>>());
-  auto rcv = env.spawn_probe(log);
-  auto coordinator = env.spawn_coordinator(clog);
-  auto sub = env.spawn_subtask(down);
-  env.deploy(sub, plan, 1, 0, rcv, attempt, {}, barrier_handling::aligned, coordinator);
+BOOST_FIXTURE_TEST_CASE(abandoned_alignment_and_a_trigger_at_a_non_source_are_declined,
+                        checkpoint_fixture) {
+  auto sub = deploy(1);
   env.send_barrier(sub, 0, 0, 1);
   env.send_barrier(sub, 1, 0, 2);
   BOOST_REQUIRE_EQUAL(clog->declines.size(), 1u);
