@@ -5,6 +5,7 @@
 #include "actors/error.hpp"
 #include "actors/job_graph.hpp"
 #include "actors/output_gate.hpp"
+#include "actors/subtask_support.hpp"
 #include "snapshot/key_groups.hpp"
 #include "snapshot/keyed_state_backend.hpp"
 
@@ -15,9 +16,8 @@ subtask_state::~subtask_state() = default;
 
 namespace {
 
-using self_ptr = subtask_actor::stateful_pointer<subtask_state>;
-
-std::string describe(self_ptr self) {
+/// The operator whose hook runs or threw last, for error messages.
+std::string describe(subtask_self self) {
   auto& st = self->state;
   if (!st.chain)
     return "subtask";
@@ -26,12 +26,13 @@ std::string describe(self_ptr self) {
          + ") in task '" + info.task_name + "'";
 }
 
-void fail(self_ptr self, ec code, const std::string& what) {
+} // namespace
+
+void fail(subtask_self self, ec code, const std::string& what) {
   self->quit(make_error(code, describe(self) + " failed: " + what));
 }
 
-/// A broken input protocol is the task's fault, not an operator's.
-void fail_task(self_ptr self, const std::string& what) {
+void fail_task(subtask_self self, const std::string& what) {
   auto& st = self->state;
   std::string who = "subtask";
   if (st.dep) {
@@ -42,22 +43,10 @@ void fail_task(self_ptr self, const std::string& what) {
   self->quit(make_error(ec::subtask_failed, who + " failed: " + what));
 }
 
-/// Runs `f`; an exception ends the subtask with an error naming the
-/// operator that threw. Returns whether `f` completed.
-template <class F>
-bool guarded(self_ptr self, F&& f) {
-  try {
-    f();
-    return true;
-  } catch (const exception& e) {
-    fail(self, e.code(), e.what());
-  } catch (const std::exception& e) {
-    fail(self, ec::operator_failed, e.what());
-  } catch (...) {
-    fail(self, ec::operator_failed, "unknown exception");
-  }
-  return false;
-}
+namespace {
+
+using self_ptr = subtask_self;
+
 
 /// Checks the envelope of an input message. `data`: whether it is a data
 /// message (consumes a sequence number). `eos`: whether it closes the channel.
@@ -166,97 +155,6 @@ void grant_upstream(self_ptr self, uint32_t ch) {
   self->send(in.sender, credit_msg{st.dep->attempt, in.gate, in.channel, 1});
 }
 
-int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
-caf::actor coordinator_of(self_ptr self) {
-  return caf::actor_cast<caf::actor>(self->state.dep->coordinator);
-}
-
-void decline(self_ptr self, uint64_t id, std::string reason) {
-  auto& st = self->state;
-  if (auto c = coordinator_of(self))
-    caf::anon_send(c, decline_msg{st.dep->attempt, id, st.dep->vertex, st.dep->subtask_index,
-                                  std::move(reason)});
-}
-
-/// The synchronous part of checkpoint `id`: flush partial batches (they
-/// belong in front of the barrier), snapshot every operator, put barrier
-/// `id` on every output at once, ack. False when an operator failed.
-bool take_snapshot(self_ptr self, uint64_t id, timestamp ts, int64_t alignment_ns,
-                   int64_t start_delay_ns) {
-  auto& st = self->state;
-  auto started = std::chrono::steady_clock::now();
-  ++st.snapshots_taken;
-  if (!guarded(self, [&] {
-        st.chain->flush();
-        st.chain->snapshot_state(snapshot_context{id, ts});
-      }))
-    return false;
-  for (auto& out : st.outputs)
-    out->broadcast_barrier(id, ts);
-  if (auto c = coordinator_of(self)) {
-    ack_msg ack;
-    ack.attempt = st.dep->attempt;
-    ack.checkpoint_id = id;
-    ack.vertex = st.dep->vertex;
-    ack.subtask_index = st.dep->subtask_index;
-    ack.sync_ns = (std::chrono::steady_clock::now() - started).count();
-    ack.alignment_ns = alignment_ns;
-    ack.start_delay_ns = start_delay_ns;
-    caf::anon_send(c, ack);
-  }
-  return true;
-}
-
-void unblock_all(self_ptr self) {
-  auto& in = *self->state.inputs;
-  for (uint32_t c = 0; c < in.num_channels(); ++c)
-    in.unblock(c);
-}
-
-/// Every open input delivered barrier `id`: take the snapshot, forward the
-/// barrier on every output at once, read all inputs again.
-bool complete_alignment(self_ptr self, uint64_t id) {
-  auto& st = self->state;
-  st.last_alignment = std::chrono::steady_clock::now() - st.alignment_start;
-  if (!take_snapshot(self, id, st.aligning_timestamp, st.last_alignment.count(),
-                     st.start_delay.count()))
-    return false;
-  unblock_all(self);
-  return true;
-}
-
-bool on_barrier(self_ptr self, uint32_t ch, uint64_t id, timestamp ts) {
-  auto& st = self->state;
-  bool starts = st.aligner->current() != id;
-  auto d = st.aligner->on_barrier(ch, id);
-  if (d.abandoned) {
-    unblock_all(self);
-    decline(self, *d.abandoned,
-            "alignment of checkpoint " + std::to_string(*d.abandoned)
-              + " abandoned for checkpoint " + std::to_string(id));
-  }
-  auto begin_alignment = [&] {
-    st.aligning_timestamp = ts;
-    st.alignment_start = std::chrono::steady_clock::now();
-    st.start_delay = std::chrono::milliseconds{std::max<int64_t>(0, wall_clock_ms() - ts)};
-  };
-  if (starts && st.aligner->current() == id)
-    begin_alignment();
-  if (d.block)
-    st.inputs->block(ch);
-  if (d.complete) {
-    if (starts) // one input left: no alignment at all
-      begin_alignment();
-    return complete_alignment(self, *d.complete);
-  }
-  return true;
-}
-
 /// Handles one queued input item; false when the subtask failed or ended.
 bool handle(self_ptr self, uint32_t ch, channel_item& x) {
   auto& st = self->state;
@@ -279,9 +177,8 @@ bool handle(self_ptr self, uint32_t ch, channel_item& x) {
       if (auto wm = st.watermarks->finish(ch))
         if (!guarded(self, [&] { st.chain->process_watermark(*wm); }))
           return false;
-      if (auto done = st.aligner->on_end_of_stream(ch).complete)
-        if (!complete_alignment(self, *done))
-          return false;
+      if (!on_input_finished_for_barriers(self, ch))
+        return false;
       if (++st.num_finished == st.closed_inputs.size()) {
         end_of_input(self);
         return false;
@@ -476,38 +373,8 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
     },
     [=](const credit_msg& m) { on_credit(self, m); },
     [=](pump_atom) { pump(self); },
-    [=](const trigger_msg& m) {
-      auto& st = self->state;
-      if (!st.dep || m.attempt != st.dep->attempt) {
-        ++st.dropped;
-        return;
-      }
-      if (!st.chain->is_source()) {
-        decline(self, m.checkpoint_id, "trigger sent to a subtask that is not a source");
-        return;
-      }
-      if (st.finishing) {
-        decline(self, m.checkpoint_id, "source already finished");
-        return;
-      }
-      auto delay = std::chrono::milliseconds{
-        std::max<int64_t>(0, wall_clock_ms() - m.checkpoint_timestamp)};
-      take_snapshot(self, m.checkpoint_id, m.checkpoint_timestamp, 0,
-                    std::chrono::nanoseconds{delay}.count());
-    },
-    [=](const checkpoint_done_msg& m) {
-      auto& st = self->state;
-      if (!st.dep || m.attempt != st.dep->attempt) {
-        ++st.dropped;
-        return;
-      }
-      guarded(self, [&] {
-        if (m.completed)
-          st.chain->notify_checkpoint_complete(m.checkpoint_id);
-        else
-          st.chain->notify_checkpoint_aborted(m.checkpoint_id);
-      });
-    },
+    [=](const trigger_msg& m) { on_trigger(self, m); },
+    [=](const checkpoint_done_msg& m) { on_checkpoint_done(self, m); },
   };
 }
 

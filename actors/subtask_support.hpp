@@ -1,0 +1,59 @@
+// Internals shared by the subtask actor's translation units
+// (actors/subtask.cpp: deployment, flow control, sources;
+// actors/subtask_checkpoint.cpp: barriers and the checkpoint protocol).
+// Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/error.hpp"
+#include "actors/subtask.hpp"
+
+namespace sluice {
+
+using subtask_self = subtask_actor::stateful_pointer<subtask_state>;
+
+/// Ends the subtask with `code`, naming the operator that failed.
+void fail(subtask_self self, ec code, const std::string& what);
+
+/// Ends the subtask with `ec::subtask_failed`, naming the task: a broken
+/// input protocol is the task's fault, not an operator's.
+void fail_task(subtask_self self, const std::string& what);
+
+/// Runs `f`; an exception ends the subtask with an error naming the
+/// operator that threw. Returns whether `f` completed.
+template <class F>
+bool guarded(subtask_self self, F&& f) {
+  try {
+    f();
+    return true;
+  } catch (const exception& e) {
+    fail(self, e.code(), e.what());
+  } catch (const std::exception& e) {
+    fail(self, ec::operator_failed, e.what());
+  } catch (...) {
+    fail(self, ec::operator_failed, "unknown exception");
+  }
+  return false;
+}
+
+/// Barrier `id` (checkpoint timestamp `ts`) handled from input channel
+/// `ch`: aligns, snapshots, forwards, acks or declines. False when the
+/// subtask failed.
+bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts);
+
+/// Input channel `ch` ended: may complete the running alignment. False when
+/// the subtask failed.
+bool on_input_finished_for_barriers(subtask_self self, uint32_t ch);
+
+/// Coordinator -> source: take checkpoint n now.
+void on_trigger(subtask_self self, const trigger_msg& m);
+
+/// Coordinator -> every subtask: checkpoint n completed or aborted.
+void on_checkpoint_done(subtask_self self, const checkpoint_done_msg& m);
+
+} // namespace sluice
