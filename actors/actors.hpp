@@ -1,6 +1,7 @@
 // Every typed actor interface of sluice, one comment per handler.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -16,6 +17,7 @@
 
 namespace sluice {
 
+class checkpoint_storage;
 struct deployment;
 using deployment_ptr = std::shared_ptr<const deployment>;
 
@@ -43,7 +45,9 @@ using subtask_actor = caf::typed_actor<
   /// From the checkpoint coordinator (sources only): take checkpoint n.
   caf::reacts_to<trigger_msg>,
   /// From the checkpoint coordinator: checkpoint n completed or aborted.
-  caf::reacts_to<checkpoint_done_msg>>;
+  caf::reacts_to<checkpoint_done_msg>,
+  /// From itself: the aligned-timeout of checkpoint n expired.
+  caf::reacts_to<align_timeout_atom, uint64_t>>;
 
 /// Where the records of one output of a subtask go: the receiver and its
 /// input channel index for every channel of the router.
@@ -79,6 +83,14 @@ struct deployment {
   barrier_handling barriers = barrier_handling::aligned;
   /// Where acks and declines go (null: no checkpointing, nothing is sent).
   caf::actor_addr coordinator;
+  /// Where the asynchronous part of a snapshot writes state files (null:
+  /// acks carry no state, as in protocol tests with a fake coordinator).
+  std::shared_ptr<checkpoint_storage> storage;
+  /// Unaligned checkpoints (exactly-once only): barriers overtake in-flight
+  /// data, which is persisted as channel state. With `aligned_timeout` > 0
+  /// an alignment switches to unaligned after that long.
+  bool unaligned = false;
+  std::chrono::milliseconds aligned_timeout{0};
   /// One per outgoing edge of the vertex, in `plan->outgoing(vertex)` order.
   std::vector<output_gate_spec> outputs;
 };
@@ -93,7 +105,10 @@ using job_master_actor = caf::typed_actor<
   /// From a client: cancel the job (subtasks are stopped, status cancelled).
   caf::reacts_to<cancel_atom>,
   /// From a subtask that finished normally, just before it quits.
-  caf::reacts_to<subtask_metrics>>;
+  caf::reacts_to<subtask_metrics>,
+  /// From the checkpoint coordinator: fail the job (too many checkpoints
+  /// failed in a row).
+  caf::reacts_to<fail_atom, caf::error>>;
 
 } // namespace sluice
 

@@ -23,5 +23,9 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using subtasks_atom = caf::atom_constant<caf::atom("subtasks")>;
 /// client -> job master: cancel the job.
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using fail_atom = caf::atom_constant<caf::atom("fail")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using align_timeout_atom = caf::atom_constant<caf::atom("align_to")>;
 
 } // namespace sluice

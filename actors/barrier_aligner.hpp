@@ -80,6 +80,14 @@ public:
     return d;
   }
 
+  /// The running alignment of `checkpoint_id` was switched to an unaligned
+  /// checkpoint (aligned-timeout): it counts as completed, later barriers
+  /// of it are ignored here. No-op for another id.
+  void take_over(uint64_t checkpoint_id) {
+    if (current_ && *current_ == checkpoint_id)
+      finish();
+  }
+
   /// The checkpoint being aligned, if any.
   std::optional<uint64_t> current() const noexcept {
     return current_;

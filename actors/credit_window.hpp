@@ -69,6 +69,19 @@ public:
     }
   }
 
+  /// Unaligned checkpoints: sends `x` (a barrier) on `ch` at once, ahead of
+  /// everything queued there, and returns the queued data batches it
+  /// overtook, in order (they stay queued and go out as credit arrives).
+  template <class Send>
+  std::vector<batch_ptr> push_overtaking(size_t ch, channel_item x, Send& send) {
+    std::vector<batch_ptr> overtaken;
+    for (auto& item : channels_[ch].queue)
+      if (item.is_data())
+        overtaken.push_back(item.records);
+    send(ch, std::move(x));
+    return overtaken;
+  }
+
   /// Whether some channel holds items that wait for credit.
   bool blocked() const noexcept {
     return queued_ > 0;

@@ -57,6 +57,15 @@ public:
     return std::nullopt;
   }
 
+  /// Calls f(const channel_item&) for every item queued on `ch`, in order,
+  /// until f returns false.
+  template <class F>
+  void for_each_queued(uint32_t ch, F&& f) const {
+    for (auto& x : channels_[ch].queue)
+      if (!f(x))
+        return;
+  }
+
   /// A blocked channel is not read until unblocked (its items stay queued).
   void block(uint32_t ch) {
     channels_[ch].blocked = true;

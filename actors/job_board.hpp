@@ -1,6 +1,7 @@
 // Where a job master publishes the job's status for non-actor clients
-// (`job_client`, the C++ API's `execute`). Written only by the job master,
-// read by any thread; the one piece of state shared across that boundary.
+// (`job_client`, the C++ API's `execute`), and its checkpoint coordinator
+// the checkpoint statistics. Written by those two actors, read by any
+// thread; the one piece of state shared across that boundary.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <optional>
 
+#include "actors/checkpoint/checkpoint_stats.hpp"
 #include "actors/job_status.hpp"
 
 namespace sluice {
@@ -47,8 +49,20 @@ public:
     return result_;
   }
 
+  /// Published by the checkpoint coordinator after every change.
+  void set_checkpoint_stats(checkpoint_stats_snapshot s) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    checkpoints_ = std::move(s);
+  }
+
+  checkpoint_stats_snapshot checkpoint_stats() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return checkpoints_;
+  }
+
 private:
   mutable std::mutex mtx_;
+  checkpoint_stats_snapshot checkpoints_;
   mutable std::condition_variable cv_;
   job_result result_;
 };

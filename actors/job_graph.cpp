@@ -75,9 +75,8 @@ execution_plan build_execution_plan(job_graph graph, const pipeline_config& cfg)
       invalid("operator '" + node.name + "' has no implementation");
     if (node.source && !in[i].empty())
       invalid("source '" + node.name + "' has an input");
-    if (!node.source && in[i].size() != 1)
-      invalid("operator '" + node.name + "' needs exactly one input, has "
-              + std::to_string(in[i].size()));
+    if (!node.source && in[i].empty())
+      invalid("operator '" + node.name + "' has no input");
     if (node.parallelism == 0)
       node.parallelism = cfg.parallelism;
     if (node.parallelism > cfg.max_parallelism)
@@ -107,7 +106,7 @@ execution_plan build_execution_plan(job_graph graph, const pipeline_config& cfg)
   std::vector<uint32_t> vertex_of(n);
   for (uint32_t i = 0; i < n; ++i) {
     auto& node = graph.nodes[i];
-    if (!node.source) {
+    if (!node.source && in[i].size() == 1) {
       auto& e = graph.edges[in[i].front()];
       if (e.kind == partitioning::forward && out[e.from].size() == 1) {
         auto v = vertex_of[e.from];
@@ -129,7 +128,7 @@ execution_plan build_execution_plan(job_graph graph, const pipeline_config& cfg)
     auto from = vertex_of[e.from];
     auto to = vertex_of[e.to];
     if (from != to)
-      plan.edges.push_back(plan_edge{from, to, e.kind, std::move(e.make_router)});
+      plan.edges.push_back(plan_edge{from, to, e.kind, std::move(e.make_router), e.codec});
   }
   plan.nodes = std::move(graph.nodes);
   return plan;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "actors/batch_codec.hpp"
+#include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/operator.hpp"
 #include "actors/output_router.hpp"
 #include "actors/pipeline_config.hpp"
@@ -68,6 +70,9 @@ struct job_edge {
   uint32_t to = 0;
   partitioning kind = partitioning::automatic;
   router_factory make_router;
+  /// Serializes the edge's records (unaligned checkpoints persist in-flight
+  /// batches); empty when the record type has no serializer.
+  batch_codec codec;
 };
 
 struct job_graph {
@@ -93,6 +98,7 @@ struct plan_edge {
   uint32_t to = 0;
   partitioning kind = partitioning::rebalance; // resolved, never automatic
   router_factory make_router;
+  batch_codec codec;
 };
 
 /// Where one output channel of a sending subtask leads.
@@ -105,6 +111,8 @@ struct channel_target {
 struct execution_plan {
   std::string job_name;
   pipeline_config config;
+  /// Checkpointing of the job (off unless `checkpointing.interval` is set).
+  checkpoint_config checkpointing;
   /// Logical nodes with resolved parallelism and uid.
   std::vector<job_node> nodes;
   /// Topologically ordered: every edge goes from a lower to a higher id.
@@ -125,7 +133,7 @@ struct execution_plan {
 
 /// Resolves parallelism and uids, chains forward edges of equal parallelism
 /// (one sender, one receiver) and checks the graph: nodes in topological
-/// order, sources without inputs, every other node with one input, no
+/// order, sources without inputs, every other node with at least one input, no
 /// parallelism above max parallelism, forward edges of equal parallelism,
 /// unique uids. Throws `sluice::exception(ec::invalid_job_graph)`.
 execution_plan build_execution_plan(job_graph graph, const pipeline_config& cfg);

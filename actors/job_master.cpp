@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/checkpoint_coordinator.hpp"
 #include "actors/error.hpp"
 #include "actors/subtask.hpp"
 
@@ -26,6 +27,13 @@ void stop_all(self_ptr self) {
       self->send_exit(sub, caf::exit_reason::user_shutdown);
 }
 
+void publish_result(self_ptr self) {
+  auto& st = self->state;
+  st.status = st.result.status;
+  st.board->set_result(st.result);
+  self->quit();
+}
+
 void finish(self_ptr self) {
   auto& st = self->state;
   switch (st.status) {
@@ -43,13 +51,38 @@ void finish(self_ptr self) {
     return std::tie(x.vertex, x.subtask_index) < std::tie(y.vertex, y.subtask_index);
   });
   st.result.subtasks = std::move(st.metrics);
-  st.status = st.result.status;
-  st.board->set_result(st.result);
-  self->quit();
+  if (st.coordinator) {
+    st.coordinator_stopping = true;
+    caf::anon_send(st.coordinator, shutdown_atom::value, st.result.status);
+    return; // publish_result once it is down
+  }
+  publish_result(self);
+}
+
+void fail_job(self_ptr self, job_result r) {
+  auto& st = self->state;
+  st.result = std::move(r);
+  set_status(self, job_status::failing);
+  stop_all(self);
 }
 
 void on_down(self_ptr self, const caf::down_msg& m) {
   auto& st = self->state;
+  if (st.coordinator && m.source == st.coordinator.address()) {
+    st.coordinator = nullptr;
+    if (st.coordinator_stopping) {
+      publish_result(self);
+      return;
+    }
+    if (st.status == job_status::running) {
+      auto why = m.reason ? render(m.reason) : std::string{"the checkpoint coordinator ended"};
+      auto code = code_of(m.reason) != ec::none ? code_of(m.reason) : ec::checkpoint_failure;
+      fail_job(self, job_result{job_status::failed, code, std::move(why), {}});
+    }
+    if (st.alive == 0)
+      finish(self);
+    return;
+  }
   auto it = st.names.find(m.source);
   if (it == st.names.end())
     return;
@@ -63,9 +96,7 @@ void on_down(self_ptr self, const caf::down_msg& m) {
                         : "subtask " + name + " terminated: "
                             + self->system().render(m.reason);
     auto code = code_of(m.reason) != ec::none ? code_of(m.reason) : ec::subtask_failed;
-    st.result = job_result{job_status::failed, code, std::move(why), {}};
-    set_status(self, job_status::failing);
-    stop_all(self);
+    fail_job(self, job_result{job_status::failed, code, std::move(why), {}});
   }
   if (st.alive == 0)
     finish(self);
@@ -76,10 +107,12 @@ void on_down(self_ptr self, const caf::down_msg& m) {
 job_master_actor::behavior_type
 job_master(job_master_actor::stateful_pointer<job_master_state> self,
            std::shared_ptr<const execution_plan> plan,
-           std::shared_ptr<job_board> board) {
+           std::shared_ptr<job_board> board,
+           std::shared_ptr<checkpoint_storage> storage) {
   auto& st = self->state;
   st.plan = plan;
   st.board = std::move(board);
+  st.storage = plan->checkpointing.enabled() ? std::move(storage) : nullptr;
   // Not linked: CAF makes a linked actor's `exit_reason::kill` fatal for its
   // peers. Subtasks monitor the master instead and quit when it goes away;
   // a master that dies itself still publishes the job as failed.
@@ -99,6 +132,11 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       ++st.alive;
     }
   }
+  if (st.storage)
+    st.coordinator = self->spawn<caf::detached + caf::monitored>(
+      checkpoint_coordinator, plan, st.board, st.storage, st.attempt, st.subtasks,
+      caf::actor_cast<caf::actor>(self));
+  auto& cp = plan->checkpointing;
   // Who sends on each input channel: credits flow back along these.
   std::vector<std::vector<std::vector<input_channel_spec>>> inputs(plan->vertices.size());
   for (auto& v : plan->vertices) {
@@ -138,6 +176,15 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       dep->num_inputs = plan->num_input_channels(v->id, i);
       dep->inputs = std::move(inputs[v->id][i]);
       dep->outputs = std::move(outputs[v->id][i]);
+      if (st.coordinator) {
+        dep->coordinator = st.coordinator.address();
+        dep->storage = st.storage;
+        dep->barriers = cp.mode == checkpointing_mode::at_least_once
+                          ? barrier_handling::at_least_once
+                          : barrier_handling::aligned;
+        dep->unaligned = cp.unaligned && cp.mode == checkpointing_mode::exactly_once;
+        dep->aligned_timeout = cp.aligned_timeout;
+      }
       self->send(st.subtasks[v->id][i], deploy_atom::value, deployment_ptr{std::move(dep)});
     }
   }
@@ -157,6 +204,10 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       stop_all(self);
     },
     [=](subtask_metrics& m) { self->state.metrics.push_back(std::move(m)); },
+    [=](fail_atom, const caf::error& err) {
+      if (self->state.status == job_status::running)
+        fail_job(self, job_result{job_status::failed, code_of(err), render(err), {}});
+    },
   };
 }
 

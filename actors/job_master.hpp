@@ -9,6 +9,13 @@
 // with a message naming the operator and subtask; the others are stopped.
 // `cancel` stops every subtask and ends the job as cancelled. The master
 // quits once the job reached a terminal status.
+//
+// With checkpointing on (`plan->checkpointing.enabled()`, `storage` set) it
+// also spawns the checkpoint coordinator (actors/checkpoint_coordinator.hpp)
+// and monitors it: a coordinator that ends with an error (too many failed
+// checkpoints) fails the job. When every subtask ended, the master asks the
+// coordinator to clean up (retention per `externalized`) and publishes the
+// result only after it did, so no checkpoint file changes after `wait()`.
 #pragma once
 
 #include <memory>
@@ -16,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 
 #include "actors/actors.hpp"
@@ -23,6 +31,8 @@
 #include "actors/job_graph.hpp"
 
 namespace sluice {
+
+class checkpoint_storage;
 
 struct job_master_state {
   static inline const char* name = "sluice.job_master";
@@ -39,6 +49,12 @@ struct job_master_state {
   job_result result;
   /// Reported by subtasks that finished normally.
   std::vector<subtask_metrics> metrics;
+  /// The checkpoint coordinator (null when checkpointing is off) and where
+  /// checkpoints go.
+  caf::actor coordinator;
+  std::shared_ptr<checkpoint_storage> storage;
+  /// The result waits for the coordinator's cleanup (shutdown sent).
+  bool coordinator_stopping = false;
 };
 
 class job_client;
@@ -50,6 +66,7 @@ job_master_actor master_of(const job_client& job);
 job_master_actor::behavior_type
 job_master(job_master_actor::stateful_pointer<job_master_state> self,
            std::shared_ptr<const execution_plan> plan,
-           std::shared_ptr<job_board> board);
+           std::shared_ptr<job_board> board,
+           std::shared_ptr<checkpoint_storage> storage = nullptr);
 
 } // namespace sluice

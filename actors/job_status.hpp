@@ -49,6 +49,10 @@ struct subtask_metrics {
   /// How often the subtask stopped reading its inputs (or its source
   /// stopped) because an output had no credit.
   uint64_t backpressured = 0;
+  /// Input channels blocked by aligned checkpoint barriers (alignment).
+  uint64_t blocked_channels = 0;
+  /// Snapshots taken (checkpoints this subtask took part in).
+  uint64_t snapshots = 0;
 };
 
 /// What a job ended with.

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <caf/meta/type_name.hpp>
 
@@ -21,6 +22,7 @@
 #include "actors/error.hpp"
 #include "actors/job_status.hpp"
 #include "actors/operator.hpp"
+#include "snapshot/checkpoint_metadata.hpp"
 
 namespace sluice {
 
@@ -120,6 +122,31 @@ typename Inspector::result_type inspect(Inspector& f, trigger_msg& x) {
            x.checkpoint_timestamp);
 }
 
+/// Where one operator's part of a subtask snapshot lives.
+struct operator_state_ref {
+  std::string uid;
+  uint32_t parallelism = 1;
+  uint32_t max_parallelism = 1;
+  state_handle handle;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, key_group_range& x) {
+  return f(caf::meta::type_name("key_group_range"), x.first, x.last);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, state_handle& x) {
+  return f(caf::meta::type_name("state_handle"), x.relative_path, x.inline_bytes, x.size,
+           x.key_groups);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_state_ref& x) {
+  return f(caf::meta::type_name("operator_state_ref"), x.uid, x.parallelism,
+           x.max_parallelism, x.handle);
+}
+
 /// Subtask -> coordinator: its part of checkpoint n is done (Flink's
 /// AcknowledgeCheckpoint with CheckpointMetrics). Durations in nanoseconds.
 struct ack_msg {
@@ -137,13 +164,20 @@ struct ack_msg {
   /// Bytes of state and of persisted in-flight data.
   uint64_t state_size = 0;
   uint64_t persisted_in_flight = 0;
+  /// The snapshot was taken after the subtask's input ended (FLIP-147): it
+  /// is the subtask's final state.
+  bool finished = false;
+  /// Taken unaligned (channel state included).
+  bool unaligned = false;
+  /// One per operator of the chain that has state.
+  std::vector<operator_state_ref> states;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ack_msg& x) {
   return f(caf::meta::type_name("ack_msg"), x.attempt, x.checkpoint_id, x.vertex,
            x.subtask_index, x.sync_ns, x.async_ns, x.alignment_ns, x.start_delay_ns,
-           x.state_size, x.persisted_in_flight);
+           x.state_size, x.persisted_in_flight, x.finished, x.unaligned, x.states);
 }
 
 /// Subtask -> coordinator: it cannot take checkpoint n (Flink's
@@ -168,12 +202,30 @@ struct checkpoint_done_msg {
   uint64_t attempt = 0;
   uint64_t checkpoint_id = 0;
   bool completed = false;
+  /// The job's final checkpoint (FLIP-147): every subtask had finished its
+  /// input; after the notification the subtasks end.
+  bool final = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint_done_msg& x) {
   return f(caf::meta::type_name("checkpoint_done_msg"), x.attempt, x.checkpoint_id,
-           x.completed);
+           x.completed, x.final);
+}
+
+/// Subtask -> coordinator: deployed and open (`finished == false`), or its
+/// input ended and it waits for the final checkpoint (`finished == true`).
+struct subtask_state_msg {
+  uint64_t attempt = 0;
+  uint32_t vertex = 0;
+  uint32_t subtask_index = 0;
+  bool finished = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, subtask_state_msg& x) {
+  return f(caf::meta::type_name("subtask_state_msg"), x.attempt, x.vertex, x.subtask_index,
+           x.finished);
 }
 
 /// Subtask -> job master, when it finished normally: its counters.
@@ -181,7 +233,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, subtask_metrics& x) {
   return f(caf::meta::type_name("subtask_metrics"), x.task, x.vertex, x.subtask_index, x.batches_in,
            x.records_in, x.records_out, x.peak_input_queue, x.peak_output_queue,
-           x.backpressured);
+           x.backpressured, x.blocked_channels, x.snapshots);
 }
 
 } // namespace sluice

@@ -14,6 +14,8 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "actors/batch.hpp"
 #include "snapshot/error.hpp"
@@ -90,16 +92,45 @@ public:
   }
 };
 
-/// Passed to `snapshot_state`. The checkpoint issue adds the state writers.
+/// One item of an operator's list state (Flink's operator ListState):
+/// opaque bytes, usually encoded with snapshot/state_codec.hpp.
+struct list_state_item {
+  std::string state;
+  std::string bytes;
+};
+
+/// Passed to `snapshot_state`. An operator writes its operator list state
+/// (e.g. a source's offsets) with `add_list_item`; keyed state is taken by
+/// the host from the operator's keyed backend.
 struct snapshot_context {
   uint64_t checkpoint_id = 0;
   timestamp checkpoint_timestamp = 0;
+  /// Where `add_list_item` appends; nullptr when nothing is recorded.
+  std::vector<list_state_item>* list_items = nullptr;
+
+  /// Appends `bytes` to list state `state` of this checkpoint (items of one
+  /// state keep their order).
+  void add_list_item(std::string state, std::string bytes) const {
+    if (list_items != nullptr)
+      list_items->push_back(list_state_item{std::move(state), std::move(bytes)});
+  }
 };
 
 /// Passed to `initialize_state`. `restored` is false on a fresh start.
 struct initialization_context {
   bool restored = false;
   uint64_t restored_checkpoint_id = 0;
+  /// The operator list state restored for this subtask, in order.
+  std::vector<list_state_item> list_items;
+
+  /// The restored items of list state `state`, in order.
+  std::vector<std::string> restored_list(std::string_view state) const {
+    std::vector<std::string> result;
+    for (auto& item : list_items)
+      if (item.state == state)
+        result.push_back(item.bytes);
+    return result;
+  }
 };
 
 /// An operator: one stage of a chain. Every hook but `process` has a no-op

@@ -157,10 +157,23 @@ bool operator_chain::has_buffered() const noexcept {
   return false;
 }
 
-void operator_chain::snapshot_state(const snapshot_context& ctx) {
-  for (active_ = 0; active_ < links_.size(); ++active_)
-    links_[active_].op->snapshot_state(ctx);
+std::vector<operator_chain::operator_state_copy>
+operator_chain::snapshot_state(uint64_t checkpoint_id, timestamp ts) {
+  std::vector<operator_state_copy> result(links_.size());
+  for (active_ = 0; active_ < links_.size(); ++active_) {
+    auto& l = links_[active_];
+    auto& out = result[active_];
+    out.uid = l.info.operator_uid;
+    out.parallelism = l.info.parallelism;
+    out.max_parallelism = l.info.max_parallelism;
+    l.op->snapshot_state(snapshot_context{checkpoint_id, ts, &out.list_items});
+    if (l.state) {
+      out.key_groups = l.state->range();
+      out.keyed = l.state->snapshot();
+    }
+  }
   active_ = 0;
+  return result;
 }
 
 void operator_chain::notify_checkpoint_complete(uint64_t checkpoint_id) {

@@ -69,7 +69,26 @@ public:
   /// Whether any router holds a partial batch.
   bool has_buffered() const noexcept;
 
-  void snapshot_state(const snapshot_context& ctx);
+  /// The synchronous part of a checkpoint for one operator: its list
+  /// state items and a copy of its keyed state, detached from the chain
+  /// (the asynchronous part writes it while the chain goes on).
+  struct operator_state_copy {
+    std::string uid;
+    uint32_t parallelism = 1;
+    uint32_t max_parallelism = 1;
+    key_group_range key_groups = key_group_range::empty_range();
+    std::vector<list_state_item> list_items;
+    /// nullptr for an operator without keyed state.
+    std::unique_ptr<keyed_state_snapshot> keyed;
+
+    bool empty() const noexcept {
+      return list_items.empty() && (!keyed || keyed->num_entries() == 0);
+    }
+  };
+
+  /// Calls every operator's snapshot_state and copies its keyed state.
+  /// One entry per operator, head first.
+  std::vector<operator_state_copy> snapshot_state(uint64_t checkpoint_id, timestamp ts);
   void notify_checkpoint_complete(uint64_t checkpoint_id);
   void notify_checkpoint_aborted(uint64_t checkpoint_id);
 

@@ -30,6 +30,21 @@ public:
   void broadcast_barrier(uint64_t checkpoint_id, timestamp ts);
   void broadcast_end_of_stream();
 
+  /// Unaligned checkpoints: barrier `checkpoint_id` goes out on every
+  /// channel at once, overtaking queued data. Calls
+  /// f(size_t channel, uint64_t seq, const batch_ptr&) for every overtaken
+  /// batch (`seq`: the sequence number it will be sent with).
+  template <class F>
+  void broadcast_barrier_overtaking(uint64_t checkpoint_id, timestamp ts, F&& f) {
+    for (size_t ch = 0; ch < spec_.receivers.size(); ++ch) {
+      auto base = sent_[ch];
+      auto overtaken = window_.push_overtaking(
+        ch, channel_item::barrier(checkpoint_id, ts), transport_);
+      for (size_t k = 0; k < overtaken.size(); ++k)
+        f(ch, base + k, overtaken[k]);
+    }
+  }
+
   /// The receiver of `channel` consumed `n` batches.
   void grant(size_t channel, uint32_t n);
 

@@ -1,6 +1,9 @@
 #include "actors/runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <random>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -10,6 +13,7 @@
 #include "actors/error.hpp"
 #include "actors/job_master.hpp"
 #include "actors/system_config.hpp"
+#include "snapshot/checkpoint_storage.hpp"
 
 namespace sluice {
 
@@ -17,7 +21,21 @@ struct job_client::impl {
   caf::actor_system* sys;
   job_master_actor master;
   std::shared_ptr<job_board> board;
+  std::string job_id;
+  checkpoint_storage_ptr storage;
 };
+
+const std::string& job_client::job_id() const {
+  return impl_->job_id;
+}
+
+checkpoint_stats_snapshot job_client::checkpoint_stats() const {
+  return impl_->board->checkpoint_stats();
+}
+
+checkpoint_storage_ptr job_client::storage() const {
+  return impl_->storage;
+}
 
 job_master_actor master_of(const job_client& job) {
   return job.get_impl()->master;
@@ -84,12 +102,37 @@ std::shared_ptr<runtime> runtime::attach(caf::actor_system& host) {
   return std::shared_ptr<runtime>(new runtime(std::move(p)));
 }
 
+namespace {
+
+/// 32 hex digits, like Flink's JobID.
+std::string new_job_id() {
+  static std::atomic<uint64_t> counter{0};
+  std::random_device rd;
+  std::mt19937_64 gen{(uint64_t{rd()} << 32) ^ rd()
+                      ^ static_cast<uint64_t>(
+                        std::chrono::steady_clock::now().time_since_epoch().count())
+                      ^ ++counter};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(gen()),
+                static_cast<unsigned long long>(gen()));
+  return buf;
+}
+
+} // namespace
+
 job_client runtime::submit(execution_plan plan) {
+  check(plan.checkpointing);
+  auto job_id = new_job_id();
+  checkpoint_storage_ptr storage;
+  if (plan.checkpointing.enabled())
+    storage = plan.checkpointing.storage == checkpoint_storage_type::filesystem
+                ? checkpoint_storage::filesystem(plan.checkpointing.dir, job_id)
+                : checkpoint_storage::memory(job_id);
   auto board = std::make_shared<job_board>();
   auto shared_plan = std::make_shared<const execution_plan>(std::move(plan));
-  auto master = impl_->sys->spawn(job_master, shared_plan, board);
+  auto master = impl_->sys->spawn(job_master, shared_plan, board, storage);
   job_client client{std::make_shared<job_client::impl>(
-    job_client::impl{impl_->sys, std::move(master), std::move(board)})};
+    job_client::impl{impl_->sys, std::move(master), std::move(board), job_id, storage})};
   std::lock_guard<std::mutex> guard{impl_->mtx};
   // Forget jobs that ended; keep the ones the destructor must stop.
   std::erase_if(impl_->jobs, [](const job_client& j) { return is_terminal(j.status()); });
@@ -100,6 +143,11 @@ job_client runtime::submit(execution_plan plan) {
 void check(const pipeline_config& cfg) {
   if (auto err = validate(cfg))
     throw exception(ec::invalid_option, render(err));
+}
+
+void check(const checkpoint_config& cfg) {
+  if (auto problem = cfg.validate())
+    throw exception(ec::invalid_option, *problem);
 }
 
 caf::actor_system& runtime::system() noexcept {

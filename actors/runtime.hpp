@@ -6,7 +6,9 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
+#include "actors/checkpoint/checkpoint_stats.hpp"
 #include "actors/job_graph.hpp"
 #include "actors/job_status.hpp"
 #include "actors/pipeline_config.hpp"
@@ -17,6 +19,7 @@ class actor_system;
 
 namespace sluice {
 
+class checkpoint_storage;
 class job_board;
 
 /// Handle of a submitted job. Cheap to copy; any thread may use it.
@@ -32,6 +35,18 @@ public:
 
   /// Like `wait`, giving up after `timeout` (nullopt: still running).
   std::optional<job_result> wait_for(std::chrono::milliseconds timeout) const;
+
+  /// The job's id: 32 hex digits (Flink's JobID); names the job's
+  /// checkpoint directory `<checkpointing.dir>/<job-id>/`.
+  const std::string& job_id() const;
+
+  /// Checkpoint statistics (counts, latest, history), as of now; empty
+  /// when checkpointing is off.
+  checkpoint_stats_snapshot checkpoint_stats() const;
+
+  /// Where the job's checkpoints live (null when checkpointing is off);
+  /// tests and tools read completed checkpoints through it.
+  std::shared_ptr<checkpoint_storage> storage() const;
 
   struct impl;
   explicit job_client(std::shared_ptr<impl> p) : impl_(std::move(p)) {
@@ -78,5 +93,9 @@ pipeline_config default_pipeline_config();
 /// Throws sluice::exception(ec::invalid_option) naming the option when `cfg`
 /// is invalid (the same checks as `validate` in actors/system_config.hpp).
 void check(const pipeline_config& cfg);
+
+/// Throws sluice::exception(ec::invalid_option) with checkpoint_config::
+/// validate's message when `cfg` is invalid.
+void check(const checkpoint_config& cfg);
 
 } // namespace sluice

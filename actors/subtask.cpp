@@ -118,17 +118,36 @@ subtask_metrics metrics_of(self_ptr self) {
   for (auto& out : st.outputs)
     m.peak_output_queue = std::max<uint64_t>(m.peak_output_queue, out->window().peak_queued());
   m.backpressured = st.backpressured;
+  m.blocked_channels = st.blocked_channels;
+  m.snapshots = st.snapshots_taken;
   return m;
 }
 
-/// After end-of-stream went out: quit once nothing waits for credit.
-void finish_when_drained(self_ptr self) {
+} // namespace
+
+void quit_finished(self_ptr self) {
   auto& st = self->state;
-  if (!st.finishing || outputs_blocked(self))
-    return;
   if (st.dep->master)
     caf::anon_send(caf::actor_cast<caf::actor>(st.dep->master), metrics_of(self));
   self->quit();
+}
+
+namespace {
+
+/// After end-of-stream went out: once nothing waits for credit, quit, or
+/// with checkpointing tell the coordinator and wait for the final
+/// checkpoint (FLIP-147).
+void finish_when_drained(self_ptr self) {
+  auto& st = self->state;
+  if (!st.finishing || st.awaiting_final || outputs_blocked(self))
+    return;
+  if (auto c = caf::actor_cast<caf::actor>(st.dep->coordinator); c && st.dep->storage) {
+    st.awaiting_final = true;
+    caf::anon_send(c, subtask_state_msg{st.dep->attempt, st.dep->vertex,
+                                        st.dep->subtask_index, true});
+    return;
+  }
+  quit_finished(self);
 }
 
 /// End of input: final watermark, close, flush, end-of-stream, quit.
@@ -334,6 +353,8 @@ void deploy(self_ptr self, deployment_ptr dep) {
     st.watermarks = std::make_unique<watermark_tracker>(dep->num_inputs);
     st.aligner = std::make_unique<barrier_aligner>(dep->num_inputs, dep->barriers);
     st.chain->open(initialization_context{});
+    if (auto c = caf::actor_cast<caf::actor>(dep->coordinator))
+      caf::anon_send(c, subtask_state_msg{dep->attempt, dep->vertex, dep->subtask_index, false});
     if (st.chain->is_source())
       self->send(self, run_atom::value);
     else if (dep->num_inputs == 0)
@@ -348,11 +369,14 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
   return {
     [=](deploy_atom, deployment_ptr dep) { deploy(self, std::move(dep)); },
     [=](data_msg& m) {
-      if (accept(self, m.attempt, m.channel, m.seq, true))
+      if (accept(self, m.attempt, m.channel, m.seq, true)) {
+        on_data_arrival(self, m.channel, m.seq, m.records);
         enqueue(self, m.channel, channel_item::data(std::move(m.records)));
+      }
     },
     [=](const barrier_msg& m) {
-      if (accept(self, m.attempt, m.channel, m.seq, false))
+      if (accept(self, m.attempt, m.channel, m.seq, false)
+          && !on_barrier_arrival(self, m.channel, m.checkpoint_id, m.checkpoint_timestamp))
         enqueue(self, m.channel,
                 channel_item::barrier(m.checkpoint_id, m.checkpoint_timestamp));
     },
@@ -361,8 +385,10 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
         enqueue(self, m.channel, channel_item::watermark(m.watermark));
     },
     [=](const eos_msg& m) {
-      if (accept(self, m.attempt, m.channel, m.seq, false, true))
+      if (accept(self, m.attempt, m.channel, m.seq, false, true)) {
+        on_eos_arrival(self, m.channel);
         enqueue(self, m.channel, channel_item::end_of_stream());
+      }
     },
     [=](run_atom) { run_source(self); },
     [=](flush_atom) {
@@ -375,6 +401,7 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
     [=](pump_atom) { pump(self); },
     [=](const trigger_msg& m) { on_trigger(self, m); },
     [=](const checkpoint_done_msg& m) { on_checkpoint_done(self, m); },
+    [=](align_timeout_atom, uint64_t id) { on_aligned_timeout(self, id); },
   };
 }
 

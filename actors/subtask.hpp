@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "actors/actors.hpp"
@@ -36,6 +37,7 @@
 namespace sluice {
 
 class output_gate;
+struct snapshot_task;
 
 struct subtask_state {
   static inline const char* name = "sluice.subtask";
@@ -65,6 +67,19 @@ struct subtask_state {
   std::chrono::nanoseconds start_delay{0};
   /// Checkpoints whose snapshot this subtask took (diagnostics, tests).
   uint64_t snapshots_taken = 0;
+  /// Newest checkpoint this subtask snapshotted (duplicate triggers and
+  /// late barriers of it are ignored).
+  uint64_t last_snapshot_id = 0;
+  /// Input ended and outputs drained; with a coordinator the subtask waits
+  /// for the job's final checkpoint before it ends (FLIP-147).
+  bool awaiting_final = false;
+  /// Unaligned checkpoint whose channel state is still being recorded
+  /// (barriers outstanding on some channels), its task and which channels
+  /// still record arriving data.
+  std::optional<uint64_t> unaligned_id;
+  std::shared_ptr<snapshot_task> unaligned_task;
+  std::vector<bool> recording;
+  std::chrono::steady_clock::time_point unaligned_start;
   bool flush_scheduled = false;
   bool pump_scheduled = false;
   /// The head source stopped for lack of credit.
@@ -76,6 +91,7 @@ struct subtask_state {
   uint64_t batches_in = 0;
   uint64_t records_in = 0;
   uint64_t backpressured = 0;
+  uint64_t blocked_channels = 0;
 };
 
 subtask_actor::behavior_type

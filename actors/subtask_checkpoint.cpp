@@ -5,11 +5,15 @@
 
 #include <caf/all.hpp>
 
+#include "actors/async_snapshot.hpp"
+#include "actors/job_graph.hpp"
 #include "actors/output_gate.hpp"
 
 namespace sluice {
 
 namespace {
+
+using clock = std::chrono::steady_clock;
 
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -28,32 +32,74 @@ void decline(subtask_self self, uint64_t id, std::string reason) {
                                   std::move(reason)});
 }
 
-/// The synchronous part of checkpoint `id`: flush partial batches (they
-/// belong in front of the barrier), snapshot every operator, put barrier
-/// `id` on every output at once, ack. False when an operator failed.
+/// The codec of the records on input channels (a non-source vertex has one
+/// input edge) or on output gate `gate`.
+batch_codec input_codec(subtask_self self) {
+  auto& plan = *self->state.dep->plan;
+  auto in = plan.incoming(self->state.dep->vertex);
+  return in.empty() ? batch_codec{} : plan.edges[in.front()].codec;
+}
+
+batch_codec output_codec(subtask_self self, size_t gate) {
+  auto& plan = *self->state.dep->plan;
+  return plan.edges[plan.outgoing(self->state.dep->vertex)[gate]].codec;
+}
+
+/// The synchronous part: flush partial batches (they belong in front of the
+/// barrier), snapshot every operator, copy keyed state. Null when an
+/// operator failed (the subtask is ending).
+std::shared_ptr<snapshot_task> sync_part(subtask_self self, uint64_t id, timestamp ts,
+                                         int64_t alignment_ns, int64_t start_delay_ns) {
+  auto& st = self->state;
+  auto started = clock::now();
+  ++st.snapshots_taken;
+  st.last_snapshot_id = id;
+  auto task = std::make_shared<snapshot_task>();
+  if (!guarded(self, [&] {
+        if (!st.finishing)
+          st.chain->flush();
+        task->operators = st.chain->snapshot_state(id, ts);
+      }))
+    return nullptr;
+  task->storage = st.dep->storage;
+  task->coordinator = coordinator_of(self);
+  task->subtask_index = st.dep->subtask_index;
+  auto& ack = task->ack;
+  ack.attempt = st.dep->attempt;
+  ack.checkpoint_id = id;
+  ack.vertex = st.dep->vertex;
+  ack.subtask_index = st.dep->subtask_index;
+  ack.sync_ns = (clock::now() - started).count();
+  ack.alignment_ns = alignment_ns;
+  ack.start_delay_ns = start_delay_ns;
+  ack.finished = st.finishing;
+  return task;
+}
+
+/// Hands the task to its asynchronous part (or, without storage, acks at
+/// once: protocol tests with a fake coordinator).
+void dispatch(subtask_self self, std::shared_ptr<snapshot_task> task) {
+  if (!task->coordinator)
+    return;
+  if (task->storage) {
+    spawn_async_snapshot(self->system(), std::move(task));
+    return;
+  }
+  caf::anon_send(task->coordinator, task->ack);
+}
+
+/// Aligned and at-least-once snapshots, and sources: snapshot, then barrier
+/// `id` on every output at once (not after end of input: end-of-stream is
+/// out already), then the asynchronous part.
 bool take_snapshot(subtask_self self, uint64_t id, timestamp ts, int64_t alignment_ns,
                    int64_t start_delay_ns) {
-  auto& st = self->state;
-  auto started = std::chrono::steady_clock::now();
-  ++st.snapshots_taken;
-  if (!guarded(self, [&] {
-        st.chain->flush();
-        st.chain->snapshot_state(snapshot_context{id, ts});
-      }))
+  auto task = sync_part(self, id, ts, alignment_ns, start_delay_ns);
+  if (!task)
     return false;
-  for (auto& out : st.outputs)
-    out->broadcast_barrier(id, ts);
-  if (auto c = coordinator_of(self)) {
-    ack_msg ack;
-    ack.attempt = st.dep->attempt;
-    ack.checkpoint_id = id;
-    ack.vertex = st.dep->vertex;
-    ack.subtask_index = st.dep->subtask_index;
-    ack.sync_ns = (std::chrono::steady_clock::now() - started).count();
-    ack.alignment_ns = alignment_ns;
-    ack.start_delay_ns = start_delay_ns;
-    caf::anon_send(c, ack);
-  }
+  if (!self->state.finishing)
+    for (auto& out : self->state.outputs)
+      out->broadcast_barrier(id, ts);
+  dispatch(self, std::move(task));
   return true;
 }
 
@@ -67,7 +113,7 @@ void unblock_all(subtask_self self) {
 /// barrier on every output at once, read all inputs again.
 bool complete_alignment(subtask_self self, uint64_t id) {
   auto& st = self->state;
-  st.last_alignment = std::chrono::steady_clock::now() - st.alignment_start;
+  st.last_alignment = clock::now() - st.alignment_start;
   if (!take_snapshot(self, id, st.aligning_timestamp, st.last_alignment.count(),
                      st.start_delay.count()))
     return false;
@@ -75,10 +121,159 @@ bool complete_alignment(subtask_self self, uint64_t id) {
   return true;
 }
 
+// --- unaligned checkpoints ------------------------------------------------------
+
+void finish_unaligned_if_recorded(subtask_self self) {
+  auto& st = self->state;
+  if (!st.unaligned_id || std::find(st.recording.begin(), st.recording.end(), true)
+                            != st.recording.end())
+    return;
+  st.unaligned_task->ack.alignment_ns = (clock::now() - st.unaligned_start).count();
+  auto task = std::move(st.unaligned_task);
+  st.unaligned_id.reset();
+  dispatch(self, std::move(task));
+}
+
+/// Takes unaligned checkpoint `id` now: state, the overtaken output, the
+/// queued input in front of barrier `id` (channels in `skip` delivered it
+/// already, their queues hold only later items), then records what
+/// arrives on the other channels until their barrier.
+bool start_unaligned(subtask_self self, uint64_t id, timestamp ts, const std::vector<bool>& skip,
+                     int64_t start_delay_ns) {
+  auto& st = self->state;
+  if (st.unaligned_id) {
+    decline(self, *st.unaligned_id,
+            "unaligned checkpoint " + std::to_string(*st.unaligned_id)
+              + " abandoned for checkpoint " + std::to_string(id));
+    st.unaligned_id.reset();
+    st.unaligned_task.reset();
+  }
+  auto task = sync_part(self, id, ts, 0, start_delay_ns);
+  if (!task)
+    return false;
+  task->ack.unaligned = true;
+  if (!st.finishing) {
+    for (size_t k = 0; k < st.outputs.size(); ++k) {
+      auto codec = output_codec(self, k);
+      st.outputs[k]->broadcast_barrier_overtaking(
+        id, ts, [&](size_t ch, uint64_t seq, const batch_ptr& b) {
+          task->channel_state.push_back(in_flight_batch{
+            channel_direction::output, static_cast<uint32_t>((k << 16) | ch), seq, b, codec});
+        });
+    }
+  }
+  auto n = st.inputs ? st.inputs->num_channels() : 0;
+  st.recording.assign(n, false);
+  auto codec = input_codec(self);
+  for (uint32_t c = 0; c < n; ++c) {
+    if (c < skip.size() && skip[c])
+      continue;
+    bool barrier_queued = false;
+    uint64_t seq = st.next_seq[c] - st.inputs->data(c);
+    st.inputs->for_each_queued(c, [&](const channel_item& x) {
+      if (x.what == channel_item::kind::barrier && x.checkpoint_id >= id) {
+        barrier_queued = true;
+        return false;
+      }
+      if (x.is_data())
+        task->channel_state.push_back(
+          in_flight_batch{channel_direction::input, c, seq++, x.records, codec});
+      return true;
+    });
+    st.recording[c] = !barrier_queued && !st.closed_inputs[c];
+  }
+  bool serializable = std::all_of(task->channel_state.begin(), task->channel_state.end(),
+                                  [](auto& b) { return static_cast<bool>(b.codec); })
+                      && (codec || std::find(st.recording.begin(), st.recording.end(), true)
+                                     == st.recording.end());
+  if (!serializable) {
+    // Records without a codec cannot be persisted: decline rather than lie.
+    decline(self, id, "unaligned checkpoint " + std::to_string(id)
+                        + ": in-flight records of task '"
+                        + st.dep->plan->vertices[st.dep->vertex].name
+                        + "' have no serializer (inspect overload)");
+    st.recording.assign(n, false);
+    return true;
+  }
+  st.unaligned_id = id;
+  st.unaligned_task = std::move(task);
+  st.unaligned_start = clock::now();
+  finish_unaligned_if_recorded(self);
+  return true;
+}
+
+int64_t start_delay_of(timestamp ts) {
+  return std::chrono::nanoseconds{std::chrono::milliseconds{
+                                    std::max<int64_t>(0, wall_clock_ms() - ts)}}
+    .count();
+}
+
+bool pure_unaligned(subtask_self self) {
+  auto& dep = *self->state.dep;
+  return dep.unaligned && dep.aligned_timeout.count() == 0
+         && dep.barriers == barrier_handling::aligned;
+}
+
 } // namespace
+
+bool on_barrier_arrival(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
+  auto& st = self->state;
+  if (st.unaligned_id && *st.unaligned_id == id) {
+    st.recording[ch] = false;
+    finish_unaligned_if_recorded(self);
+    return true;
+  }
+  if (!pure_unaligned(self))
+    return false;
+  if (id <= st.last_snapshot_id)
+    return true; // a later barrier of a checkpoint taken already
+  // Everything queued, on `ch` too, is in front of the barrier.
+  std::vector<bool> skip(st.inputs->num_channels(), false);
+  if (!start_unaligned(self, id, ts, skip, start_delay_of(ts)))
+    return true;
+  if (st.unaligned_id && *st.unaligned_id == id && ch < st.recording.size()) {
+    st.recording[ch] = false;
+    finish_unaligned_if_recorded(self);
+  }
+  return true;
+}
+
+void on_data_arrival(subtask_self self, uint32_t ch, uint64_t seq, const batch_ptr& b) {
+  auto& st = self->state;
+  if (st.unaligned_id && ch < st.recording.size() && st.recording[ch])
+    st.unaligned_task->channel_state.push_back(
+      in_flight_batch{channel_direction::input, ch, seq, b, input_codec(self)});
+}
+
+void on_eos_arrival(subtask_self self, uint32_t ch) {
+  auto& st = self->state;
+  if (st.unaligned_id && ch < st.recording.size() && st.recording[ch]) {
+    st.recording[ch] = false;
+    finish_unaligned_if_recorded(self);
+  }
+}
+
+void on_aligned_timeout(subtask_self self, uint64_t id) {
+  auto& st = self->state;
+  if (st.aligner->current() != id)
+    return;
+  auto n = st.inputs->num_channels();
+  std::vector<bool> delivered(n, false);
+  for (uint32_t c = 0; c < n; ++c)
+    delivered[c] = st.aligner->delivered(c);
+  st.aligner->take_over(id);
+  if (!start_unaligned(self, id, st.aligning_timestamp, delivered, st.start_delay.count()))
+    return;
+  if (st.unaligned_task)
+    st.unaligned_start = st.alignment_start; // alignment counts from the first barrier
+  unblock_all(self);
+  self->send(self, pump_atom::value);
+}
 
 bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
   auto& st = self->state;
+  if (id <= st.last_snapshot_id && !st.aligner->current())
+    return true; // taken unaligned after an aligned-timeout
   bool starts = st.aligner->current() != id;
   auto d = st.aligner->on_barrier(ch, id);
   if (d.abandoned) {
@@ -89,13 +284,17 @@ bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
   }
   auto begin_alignment = [&] {
     st.aligning_timestamp = ts;
-    st.alignment_start = std::chrono::steady_clock::now();
-    st.start_delay = std::chrono::milliseconds{std::max<int64_t>(0, wall_clock_ms() - ts)};
+    st.alignment_start = clock::now();
+    st.start_delay = std::chrono::nanoseconds{start_delay_of(ts)};
+    if (st.dep->unaligned && st.dep->aligned_timeout.count() > 0)
+      self->delayed_send(self, st.dep->aligned_timeout, align_timeout_atom::value, id);
   };
   if (starts && st.aligner->current() == id)
     begin_alignment();
-  if (d.block)
+  if (d.block) {
     st.inputs->block(ch);
+    ++st.blocked_channels;
+  }
   if (d.complete) {
     if (starts) // one input left: no alignment at all
       begin_alignment();
@@ -103,7 +302,6 @@ bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
   }
   return true;
 }
-
 
 bool on_input_finished_for_barriers(subtask_self self, uint32_t ch) {
   if (auto done = self->state.aligner->on_end_of_stream(ch).complete)
@@ -117,18 +315,17 @@ void on_trigger(subtask_self self, const trigger_msg& m) {
     ++st.dropped;
     return;
   }
-  if (!st.chain->is_source()) {
+  if (m.checkpoint_id <= st.last_snapshot_id)
+    return; // re-sent to a subtask whose input ended, taken already
+  if (!st.chain->is_source() && !st.finishing) {
     decline(self, m.checkpoint_id, "trigger sent to a subtask that is not a source");
     return;
   }
-  if (st.finishing) {
-    decline(self, m.checkpoint_id, "source already finished");
-    return;
-  }
-  auto delay = std::chrono::milliseconds{
-    std::max<int64_t>(0, wall_clock_ms() - m.checkpoint_timestamp)};
-  take_snapshot(self, m.checkpoint_id, m.checkpoint_timestamp, 0,
-                std::chrono::nanoseconds{delay}.count());
+  auto delay = start_delay_of(m.checkpoint_timestamp);
+  if (pure_unaligned(self) && !st.finishing)
+    start_unaligned(self, m.checkpoint_id, m.checkpoint_timestamp, {}, delay);
+  else
+    take_snapshot(self, m.checkpoint_id, m.checkpoint_timestamp, 0, delay);
 }
 
 void on_checkpoint_done(subtask_self self, const checkpoint_done_msg& m) {
@@ -137,12 +334,15 @@ void on_checkpoint_done(subtask_self self, const checkpoint_done_msg& m) {
     ++st.dropped;
     return;
   }
-  guarded(self, [&] {
-    if (m.completed)
-      st.chain->notify_checkpoint_complete(m.checkpoint_id);
-    else
-      st.chain->notify_checkpoint_aborted(m.checkpoint_id);
-  });
+  if (!guarded(self, [&] {
+        if (m.completed)
+          st.chain->notify_checkpoint_complete(m.checkpoint_id);
+        else
+          st.chain->notify_checkpoint_aborted(m.checkpoint_id);
+      }))
+    return;
+  if (m.completed && m.final && st.awaiting_final)
+    quit_finished(self);
 }
 
 } // namespace sluice

@@ -46,6 +46,25 @@ bool guarded(subtask_self self, F&& f) {
 /// subtask failed.
 bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts);
 
+/// A barrier arrived in the mailbox (before it is queued). True when it
+/// was handled here (unaligned checkpoints: barriers overtake the queued
+/// input); false when it goes into the input queue (aligned handling).
+bool on_barrier_arrival(subtask_self self, uint32_t ch, uint64_t id, timestamp ts);
+
+/// A data batch arrived on `ch`: recorded as channel state while an
+/// unaligned checkpoint waits for that channel's barrier.
+void on_data_arrival(subtask_self self, uint32_t ch, uint64_t seq, const batch_ptr& b);
+
+/// End-of-stream arrived on `ch`: no barrier will come there.
+void on_eos_arrival(subtask_self self, uint32_t ch);
+
+/// The aligned-timeout of checkpoint `id` expired: if still aligning,
+/// switch to an unaligned checkpoint.
+void on_aligned_timeout(subtask_self self, uint64_t id);
+
+/// The job's final checkpoint completed: report metrics and end normally.
+void quit_finished(subtask_self self);
+
 /// Input channel `ch` ended: may complete the running alignment. False when
 /// the subtask failed.
 bool on_input_finished_for_barriers(subtask_self self, uint32_t ch);

@@ -137,6 +137,11 @@ void register_sluice(caf::actor_system_config& cfg) {
     .add_message_type<eos_msg>("sluice.eos_msg")
     .add_message_type<credit_msg>("sluice.credit_msg")
     .add_message_type<subtask_metrics>("sluice.subtask_metrics")
+    .add_message_type<trigger_msg>("sluice.trigger_msg")
+    .add_message_type<ack_msg>("sluice.ack_msg")
+    .add_message_type<decline_msg>("sluice.decline_msg")
+    .add_message_type<checkpoint_done_msg>("sluice.checkpoint_done_msg")
+    .add_message_type<subtask_state_msg>("sluice.subtask_state_msg")
     .add_message_type<subtask_actor>("sluice.subtask_actor")
     .add_message_type<job_master_actor>("sluice.job_master_actor");
   add_sluice_options(cfg);

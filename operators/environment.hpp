@@ -70,6 +70,25 @@ public:
     return *this;
   }
 
+  /// The `checkpointing.*` options of the jobs executed next (compiled-in
+  /// defaults until changed; Flink's env.getCheckpointConfig()).
+  checkpoint_config& checkpointing() noexcept {
+    return ckpt_;
+  }
+
+  environment& set_checkpoint_config(checkpoint_config c) {
+    ckpt_ = std::move(c);
+    return *this;
+  }
+
+  /// A checkpoint every `interval` (Flink's enableCheckpointing).
+  environment& enable_checkpointing(std::chrono::milliseconds interval,
+                                    checkpointing_mode mode = checkpointing_mode::exactly_once) {
+    ckpt_.interval = interval;
+    ckpt_.mode = mode;
+    return *this;
+  }
+
   /// A bounded source of `xs`, parallelism 1 (like Flink's fromCollection).
   template <class T>
   stream<T> from_collection(std::vector<T> xs) {
@@ -104,7 +123,8 @@ public:
 
   /// Runs the job built so far and blocks until it ends. Throws
   /// sluice::exception (ec::invalid_option / ec::invalid_job_graph) when the
-  /// configuration or graph is invalid; otherwise returns how the job ended.
+  /// configuration (pipeline or checkpointing) or the graph is invalid;
+  /// otherwise returns how the job ended.
   job_result execute(std::string job_name = "sluice job");
 
   /// Like `execute`, but returns a handle at once (status, cancel, wait).
@@ -119,6 +139,7 @@ private:
   runtime& rt();
 
   pipeline_config cfg_;
+  checkpoint_config ckpt_;
   graph_builder graph_;
   caf::actor_system* host_ = nullptr;
   std::shared_ptr<runtime> rt_;

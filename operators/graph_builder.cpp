@@ -15,15 +15,16 @@ uint32_t graph_builder::add_source(std::string name, operator_factory f,
 }
 
 uint32_t graph_builder::add_operator(std::string name, operator_factory f,
-                                     uint32_t input, partitioning kind,
-                                     router_factory r, bool keyed) {
+                                     std::vector<uint32_t> inputs, partitioning kind,
+                                     router_factory r, bool keyed, batch_codec codec) {
   job_node n;
   n.id = static_cast<uint32_t>(graph_.nodes.size());
   n.name = std::move(name);
   n.keyed = keyed;
   n.factory = std::move(f);
   graph_.nodes.push_back(std::move(n));
-  graph_.edges.push_back(job_edge{input, graph_.nodes.back().id, kind, std::move(r)});
+  for (auto input : inputs)
+    graph_.edges.push_back(job_edge{input, graph_.nodes.back().id, kind, r, codec});
   return graph_.nodes.back().id;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "actors/job_graph.hpp"
 #include "actors/pipeline_config.hpp"
@@ -18,7 +19,16 @@ public:
   /// Adds an operator fed by `input` through an edge of `kind`; `r` makes
   /// the edge's routers on the sending side.
   uint32_t add_operator(std::string name, operator_factory f, uint32_t input,
-                        partitioning kind, router_factory r, bool keyed);
+                        partitioning kind, router_factory r, bool keyed,
+                        batch_codec codec = {}) {
+    return add_operator(std::move(name), std::move(f), std::vector<uint32_t>{input}, kind,
+                        std::move(r), keyed, std::move(codec));
+  }
+
+  /// Same with several inputs of one record type (a union): one edge from
+  /// each, all of `kind`, each with its own routers made by `r`.
+  uint32_t add_operator(std::string name, operator_factory f, std::vector<uint32_t> inputs,
+                        partitioning kind, router_factory r, bool keyed, batch_codec codec);
 
   job_node& node(uint32_t id) {
     return graph_.nodes.at(id);

@@ -47,6 +47,12 @@ void click_source::open(operator_context& ctx) {
   started_ = std::chrono::steady_clock::now();
 }
 
+void click_source::snapshot_state(const snapshot_context& ctx) {
+  std::string bytes;
+  encode_value(next_, bytes);
+  ctx.add_list_item("offset", std::move(bytes));
+}
+
 source_step click_source::emit_next(operator_context& ctx, size_t max_records) {
   auto remaining = [&] { return opts_.count == 0 || next_ < opts_.count; };
   size_t n = max_records;

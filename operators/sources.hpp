@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/operator.hpp"
+#include "snapshot/state_codec.hpp"
 #include "operators/event.hpp"
 
 namespace sluice {
@@ -23,6 +24,14 @@ public:
   void open(operator_context& ctx) override {
     next_ = ctx.info().subtask_index;
     stride_ = ctx.info().parallelism;
+  }
+
+  /// The offset (index of the next element) as operator list state
+  /// "offset" (restore comes with the recovery issue).
+  void snapshot_state(const snapshot_context& ctx) override {
+    std::string bytes;
+    encode_value(static_cast<uint64_t>(next_), bytes);
+    ctx.add_list_item("offset", std::move(bytes));
   }
 
   source_step emit_next(operator_context& ctx, size_t max_records) override {
@@ -70,6 +79,9 @@ public:
   void open(operator_context& ctx) override;
 
   source_step emit_next(operator_context& ctx, size_t max_records) override;
+
+  /// The offset (next event index) as operator list state "offset".
+  void snapshot_state(const snapshot_context& ctx) override;
 
   /// Next event index this instance will emit (its offset).
   uint64_t next_index() const noexcept {

@@ -60,7 +60,24 @@ public:
   template <class KeyFn>
   auto key_by(KeyFn key) const {
     using K = std::decay_t<std::invoke_result_t<KeyFn&, const T&>>;
-    return keyed_stream<K, T, KeyFn>{*g_, node_, std::move(key)};
+    return keyed_stream<K, T, KeyFn>{*g_, inputs(), std::move(key)};
+  }
+
+  /// The records of this stream and of `other` (Flink's union): the next
+  /// operator reads both. `name`, `uid` and `parallelism` on the result
+  /// configure this stream's operator.
+  stream<T> union_with(const stream<T>& other) const {
+    auto copy = *this;
+    auto more = other.inputs();
+    copy.unioned_.insert(copy.unioned_.end(), more.begin(), more.end());
+    return copy;
+  }
+
+  /// This stream's node and the nodes unioned with it.
+  std::vector<uint32_t> inputs() const {
+    std::vector<uint32_t> result{node_};
+    result.insert(result.end(), unioned_.begin(), unioned_.end());
+    return result;
   }
 
   /// The next operator receives records round robin.
@@ -136,8 +153,8 @@ public:
   /// Adds an operator fed by this stream (for custom operators).
   template <class Out>
   stream<Out> then(std::string name, operator_factory f) const {
-    auto id = g_->add_operator(std::move(name), std::move(f), node_, edge_,
-                               make_router_factory<T>(), false);
+    auto id = g_->add_operator(std::move(name), std::move(f), inputs(), edge_,
+                               make_router_factory<T>(), false, make_batch_codec<T>());
     return stream<Out>{*g_, id};
   }
 
@@ -156,6 +173,8 @@ private:
 
   graph_builder* g_;
   uint32_t node_;
+  /// Other nodes whose records this stream includes (union_with).
+  std::vector<uint32_t> unioned_;
   partitioning edge_ = partitioning::automatic;
 };
 
@@ -165,8 +184,8 @@ class keyed_stream {
 public:
   using key_type = K;
 
-  keyed_stream(graph_builder& g, uint32_t node, KeyFn key)
-    : g_(&g), node_(node), key_(std::move(key)) {
+  keyed_stream(graph_builder& g, std::vector<uint32_t> inputs, KeyFn key)
+    : g_(&g), inputs_(std::move(inputs)), key_(std::move(key)) {
   }
 
   /// Runs a copy of `fn` (a keyed_process_function<K, T, Out> subclass) on
@@ -227,13 +246,14 @@ private:
   /// Adds a keyed operator behind a hash exchange on this stream's key.
   template <class Out>
   stream<Out> keyed_then(std::string name, operator_factory f) const {
-    auto id = g_->add_operator(std::move(name), std::move(f), node_, partitioning::hash,
-                               make_hash_router_factory<T>(key_), true);
+    auto id = g_->add_operator(std::move(name), std::move(f), inputs_, partitioning::hash,
+                               make_hash_router_factory<T>(key_), true,
+                               make_batch_codec<T>());
     return stream<Out>{*g_, id};
   }
 
   graph_builder* g_;
-  uint32_t node_;
+  std::vector<uint32_t> inputs_;
   KeyFn key_;
 };
 

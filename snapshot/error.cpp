@@ -17,6 +17,7 @@ const char* to_string(ec code) noexcept {
     case ec::corrupt_file: return "corrupt_file";
     case ec::missing_input: return "missing_input";
     case ec::not_serializable: return "not_serializable";
+    case ec::checkpoint_failure: return "checkpoint_failure";
   }
   return "unknown";
 }

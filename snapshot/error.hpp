@@ -41,6 +41,8 @@ enum class ec : uint8_t {
   missing_input,
   /// A message cannot be serialized (record batches are local-only so far).
   not_serializable,
+  /// Checkpoints failed more often in a row than checkpointing.tolerable-failures allows.
+  checkpoint_failure,
 };
 
 /// Human-readable name of an error code, e.g. "invalid_option".

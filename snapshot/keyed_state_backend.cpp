@@ -1,5 +1,10 @@
 #include "snapshot/keyed_state_backend.hpp"
 
+#include "snapshot/state_file_writer.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
 #include <string>
 
 #if __has_include(<cxxabi.h>)
@@ -27,7 +32,106 @@ std::string type_name(const std::type_info& type) {
   return type.name();
 }
 
+std::string hex(uint64_t x) {
+  char buf[19];
+  std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(x));
+  return buf;
+}
+
+const char* kind_name(state_kind kind) {
+  switch (kind) {
+    case state_kind::value:
+      return "value";
+    case state_kind::list:
+      return "list";
+    case state_kind::map:
+      return "map";
+  }
+  return "unknown";
+}
+
+/// Restored entries no state has claimed, re-snapshotted as they came.
+class raw_entries_copy final : public keyed_state_copy {
+public:
+  template <class Entries>
+  explicit raw_entries_copy(const Entries& entries) {
+    entries_.reserve(entries.size());
+    for (const auto& e : entries)
+      entries_.push_back({e.key_group, e.key, e.value});
+    std::stable_sort(entries_.begin(), entries_.end(),
+                     [](const auto& a, const auto& b) { return a.key_group < b.key_group; });
+  }
+
+  size_t size() const noexcept override {
+    return entries_.size();
+  }
+
+  void encode_to(keyed_entry_sink& sink) const override {
+    for (const auto& e : entries_)
+      sink.add(e.key_group, e.key, e.value);
+  }
+
+private:
+  struct entry {
+    uint32_t key_group;
+    std::string key;
+    std::string value;
+  };
+  std::vector<entry> entries_;
+};
+
+/// Adds the entries of one state to a state file writer.
+class writer_sink final : public keyed_entry_sink {
+public:
+  writer_sink(state_file_writer& w, const keyed_state_meta& meta) : w_(w), meta_(meta) {
+  }
+
+  void add(uint32_t key_group, std::string_view key, std::string_view value) override {
+    w_.add_keyed_entry(meta_, key_group, key, value);
+  }
+
+private:
+  state_file_writer& w_;
+  const keyed_state_meta& meta_;
+};
+
+/// Throws ec::state_type_mismatch unless `meta` describes `state`'s type.
+void check_restored_type(const keyed_state_base& state, const keyed_state_meta& meta) {
+  if (meta.kind == state_kind::value && meta.type_fingerprint == state.type_fingerprint())
+    return;
+  throw exception(ec::state_type_mismatch,
+                  "keyed state '" + state.name() + "': the checkpoint holds a "
+                    + kind_name(meta.kind) + " state with type fingerprint "
+                    + hex(meta.type_fingerprint) + ", but the operator registers it as "
+                    + type_name(state.state_type()) + " (value state, type fingerprint "
+                    + hex(state.type_fingerprint()) + ")");
+}
+
 } // namespace
+
+// --- keyed_state_snapshot ------------------------------------------------------
+
+keyed_state_snapshot::~keyed_state_snapshot() = default;
+
+void keyed_state_snapshot::write_to(state_file_writer& w) const {
+  const auto& info = w.info();
+  bool fits = range_.empty()
+              || (!info.key_groups.empty() && info.key_groups.first <= range_.first
+                  && range_.last <= info.key_groups.last);
+  if (num_entries_ > 0 && (info.max_parallelism != max_parallelism_ || !fits))
+    throw exception(ec::io_error,
+                    "keyed state snapshot of key groups [" + std::to_string(range_.first) + ", "
+                      + std::to_string(range_.last) + "] of "
+                      + std::to_string(max_parallelism_)
+                      + " does not fit the state file of operator '" + info.operator_uid
+                      + "' (key groups [" + std::to_string(info.key_groups.first) + ", "
+                      + std::to_string(info.key_groups.last) + "] of "
+                      + std::to_string(info.max_parallelism) + ")");
+  for (const auto& state : states_) {
+    writer_sink sink{w, state.meta};
+    state.entries->encode_to(sink);
+  }
+}
 
 keyed_state_backend::keyed_state_backend(uint32_t max_parallelism, key_group_range range)
   : max_parallelism_(max_parallelism), ctx_(std::make_unique<current_key_context>()) {
@@ -45,6 +149,78 @@ void keyed_state_backend::set_current_key(std::string_view key_bytes, uint32_t k
   ctx_->hash = table_hash(murmur3_32(key_bytes.data(), key_bytes.size(), 0));
   ctx_->key_group = key_group;
   ctx_->has_key = true;
+}
+
+std::unique_ptr<keyed_state_snapshot> keyed_state_backend::snapshot() const {
+  for (const auto& state : states_)
+    if (!state->serializable())
+      state->copy_entries(); // throws ec::not_serializable naming the state
+  std::unique_ptr<keyed_state_snapshot> result{
+    new keyed_state_snapshot(max_parallelism_, ctx_->range)};
+  result->states_.reserve(states_.size() + restored_.size());
+  for (const auto& state : states_) {
+    if (state->size() == 0)
+      continue;
+    keyed_state_meta meta{state->name(), state->type_fingerprint(), state_kind::value};
+    result->states_.push_back({std::move(meta), state->copy_entries()});
+    result->num_entries_ += state->size();
+  }
+  for (const auto& restored : restored_) {
+    result->states_.push_back({restored.meta, std::make_unique<raw_entries_copy>(restored.entries)});
+    result->num_entries_ += restored.entries.size();
+  }
+  return result;
+}
+
+void keyed_state_backend::restore_entry(const keyed_state_meta& state, uint32_t key_group,
+                                        std::string_view key, std::string_view value) {
+  if (!ctx_->range.contains(key_group))
+    return;
+  auto hashed = assign_key_group(key_hash(key), max_parallelism_);
+  if (hashed != key_group)
+    throw exception(ec::corrupt_file,
+                    "keyed state '" + state.name + "': an entry stored in key group "
+                      + std::to_string(key_group) + " has a key of key group "
+                      + std::to_string(hashed) + " (max parallelism "
+                      + std::to_string(max_parallelism_)
+                      + "): the checkpoint was taken with another max parallelism, or is damaged");
+  if (auto* registered = find_state(state.name)) {
+    check_restored_type(*registered, state);
+    registered->restore_entry(key_group, key, value);
+    return;
+  }
+  auto it = std::find_if(restored_.begin(), restored_.end(),
+                         [&](const restored_state& r) { return r.meta.name == state.name; });
+  if (it == restored_.end()) {
+    restored_.push_back({state, {}});
+    it = std::prev(restored_.end());
+  } else if (it->meta != state) {
+    throw exception(ec::corrupt_file,
+                    "keyed state '" + state.name + "': restored entries disagree on its type ("
+                      + kind_name(it->meta.kind) + " state, fingerprint "
+                      + hex(it->meta.type_fingerprint) + " vs " + kind_name(state.kind)
+                      + " state, fingerprint " + hex(state.type_fingerprint) + ")");
+  }
+  it->entries.push_back({key_group, std::string{key}, std::string{value}});
+}
+
+std::vector<std::string> keyed_state_backend::unclaimed_restored_states() const {
+  std::vector<std::string> result;
+  result.reserve(restored_.size());
+  for (const auto& restored : restored_)
+    result.push_back(restored.meta.name);
+  return result;
+}
+
+void keyed_state_backend::claim_restored(keyed_state_base& state) {
+  auto it = std::find_if(restored_.begin(), restored_.end(),
+                         [&](const restored_state& r) { return r.meta.name == state.name(); });
+  if (it == restored_.end())
+    return;
+  check_restored_type(state, it->meta);
+  for (const auto& e : it->entries)
+    state.restore_entry(e.key_group, e.key, e.value);
+  restored_.erase(it);
 }
 
 keyed_state_base* keyed_state_backend::find_state(std::string_view name) const noexcept {

@@ -1,30 +1,97 @@
 // Keyed state of one subtask of a keyed operator, in memory (Flink's
-// KeyedStateBackend, heap flavour; LMDB, snapshots and TTL come later).
+// KeyedStateBackend, heap flavour; LMDB and TTL come later).
 //
 // Owned by the keyed operator (one per operator instance in a subtask) and
 // used from the one actor that hosts it: not thread-safe. The operator sets
 // the current key before each record (`set_current_key`), then reads and
 // writes its states, which all follow that key.
 //
+// Checkpoints: `snapshot()` (synchronous part, on the actor) copies every
+// entry into a keyed_state_snapshot, which another thread then encodes into
+// a state file (`write_to`). Restore: before the operator registers its
+// states, every keyed entry of the checkpoint's files goes to
+// `restore_entry`; a state registered later with `get_state` takes its
+// entries then, after its type fingerprint was checked.
+//
 // Errors: `get_state` throws sluice::exception(ec::state_type_mismatch) when a
-// name is reused with another type. Other misuse (key group outside the
-// range, state used before a key was set) is a programmer error (assert).
+// name is reused with another type, or when restored entries of that name
+// have another type fingerprint. Other misuse (key group outside the range,
+// state used before a key was set) is a programmer error (assert).
 #pragma once
 
 #include "snapshot/error.hpp"
 #include "snapshot/key_groups.hpp"
 #include "snapshot/state_descriptor.hpp"
+#include "snapshot/state_file.hpp"
 #include "snapshot/value_state.hpp"
 
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <typeinfo>
 #include <vector>
 
 namespace sluice {
+
+class state_file_writer;
+
+/// The keyed state of a backend at one checkpoint: made on the actor by
+/// keyed_state_backend::snapshot(), then written by one other thread. Holds
+/// copies only (never refers to the backend) and is immutable.
+class keyed_state_snapshot {
+public:
+  keyed_state_snapshot(const keyed_state_snapshot&) = delete;
+  keyed_state_snapshot& operator=(const keyed_state_snapshot&) = delete;
+  ~keyed_state_snapshot();
+
+  /// Entries over all states.
+  size_t num_entries() const noexcept {
+    return num_entries_;
+  }
+
+  /// States with at least one entry (only those are written).
+  size_t num_states() const noexcept {
+    return states_.size();
+  }
+
+  /// The backend's max parallelism and key group range: the state file's
+  /// info must have the same max parallelism and a key group range that
+  /// contains this one.
+  uint32_t max_parallelism() const noexcept {
+    return max_parallelism_;
+  }
+
+  key_group_range key_groups() const noexcept {
+    return range_;
+  }
+
+  /// Encodes every entry and adds it to `w` with keyed_state_meta{name,
+  /// fingerprint, kind}, one state after the other, key groups ascending
+  /// within a state. Blocking and CPU-bound: call off the actor. Throws
+  /// ec::io_error when w's info does not fit (see above) and whatever
+  /// state_file_writer::add_keyed_entry or encoding throws.
+  void write_to(state_file_writer& w) const;
+
+private:
+  friend class keyed_state_backend;
+
+  struct state_entries {
+    keyed_state_meta meta;
+    std::unique_ptr<const keyed_state_copy> entries;
+  };
+
+  keyed_state_snapshot(uint32_t max_parallelism, key_group_range range)
+    : max_parallelism_(max_parallelism), range_(range) {
+  }
+
+  uint32_t max_parallelism_;
+  key_group_range range_;
+  std::vector<state_entries> states_;
+  size_t num_entries_ = 0;
+};
 
 class keyed_state_backend {
 public:
@@ -76,6 +143,12 @@ public:
   /// type always return the same object (stable address for the backend's
   /// lifetime). Throws sluice::exception(ec::state_type_mismatch) naming the
   /// state and both types when `desc.name` is registered with another type.
+  /// On registration the state takes the restored entries of its name
+  /// (restore_entry): ec::state_type_mismatch naming the state and both
+  /// fingerprints when their type fingerprint or kind differs,
+  /// ec::corrupt_file when a value does not decode, ec::not_serializable
+  /// when T cannot be decoded at all. After such an error the state is not
+  /// registered and the restored entries stay unclaimed.
   template <class T>
   value_state<T>& get_state(const value_state_descriptor<T>& desc) {
     if (auto* existing = find_state(desc.name)) {
@@ -84,10 +157,40 @@ public:
       return static_cast<value_state<T>&>(*existing);
     }
     auto state = std::make_unique<value_state<T>>(desc.name, *ctx_);
+    if (!restored_.empty())
+      claim_restored(*state);
     auto& result = *state;
     states_.push_back(std::move(state));
     return result;
   }
+
+  // --- checkpoints ---------------------------------------------------------
+
+  /// The synchronous part of a checkpoint (on the owning actor): copies the
+  /// entries of every registered state, and the raw restored entries of
+  /// states no operator has registered yet (so they survive into the next
+  /// checkpoint). Cost: one copy of the tables. Throws
+  /// sluice::exception(ec::not_serializable) naming the state when a
+  /// registered state's value type cannot be serialized (even when empty:
+  /// the checkpoint must fail the same way whatever the data).
+  std::unique_ptr<keyed_state_snapshot> snapshot() const;
+
+  /// Restores one keyed entry of a checkpoint (see state_file_reader.hpp),
+  /// normally before the operator registers its states. Entries of key
+  /// groups outside range() are skipped (a restore at another parallelism
+  /// reads whole files). If `state.name` is registered, the value is checked
+  /// and decoded now (errors as in get_state); otherwise the bytes are kept
+  /// until get_state registers the name. Throws
+  /// sluice::exception(ec::corrupt_file) when `key` does not hash to
+  /// `key_group` (another max parallelism, or a damaged file) or when
+  /// entries of one name disagree on fingerprint or kind.
+  void restore_entry(const keyed_state_meta& state, uint32_t key_group, std::string_view key,
+                     std::string_view value);
+
+  /// Names of restored states no get_state has claimed, in the order their
+  /// first entry arrived (diagnostics after open: state of a removed or
+  /// renamed operator state).
+  std::vector<std::string> unclaimed_restored_states() const;
 
   /// Number of registered states.
   size_t num_states() const noexcept {
@@ -110,9 +213,25 @@ private:
   [[noreturn]] static void throw_type_mismatch(const keyed_state_base& existing,
                                                const std::type_info& requested);
 
+  /// Hands the restored entries named like `state` to it (see get_state).
+  void claim_restored(keyed_state_base& state);
+
+  struct restored_entry {
+    uint32_t key_group;
+    std::string key;
+    std::string value; // encoded
+  };
+
+  /// Entries of a checkpoint for a state not registered (yet).
+  struct restored_state {
+    keyed_state_meta meta;
+    std::vector<restored_entry> entries;
+  };
+
   uint32_t max_parallelism_;
   std::unique_ptr<current_key_context> ctx_; // shared with the states
   std::vector<std::unique_ptr<keyed_state_base>> states_; // registration order
+  std::vector<restored_state> restored_; // unclaimed, in order of arrival
 };
 
 } // namespace sluice

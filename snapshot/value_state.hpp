@@ -12,14 +12,22 @@
 // Storage is grouped by key group (one hash map per key group of the
 // backend's range) so that a snapshot can walk one key group at a time and a
 // restore at another parallelism can take whole key groups.
+//
+// Snapshot and restore (driven by keyed_state_backend): `copy_entries` copies
+// every entry on the owning actor; the copy is immutable and encodes its
+// values (state_codec.hpp) later, on another thread. `restore_entry` decodes
+// one value. Both need is_serializable_v<T>; a state of another T works in
+// memory and refuses both with ec::not_serializable.
 #pragma once
 
 #include "snapshot/key_groups.hpp"
+#include "snapshot/state_codec.hpp"
 
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,8 +68,33 @@ struct key_bytes_hash {
   }
 };
 
+/// Receives encoded entries from keyed_state_copy::encode_to.
+class keyed_entry_sink {
+public:
+  /// One entry; the views are valid only during the call.
+  virtual void add(uint32_t key_group, std::string_view key, std::string_view value) = 0;
+
+protected:
+  ~keyed_entry_sink() = default;
+};
+
+/// The entries of one state at the time of a snapshot, owned by the
+/// snapshot. Immutable; shares nothing with the state it was copied from, so
+/// another thread may encode it while the state keeps changing.
+class keyed_state_copy {
+public:
+  virtual ~keyed_state_copy() = default;
+
+  /// Number of entries.
+  virtual size_t size() const noexcept = 0;
+
+  /// Encodes every entry and hands it to `sink`, one key group after the
+  /// other (ascending). Throws what encoding throws (ec::not_serializable).
+  virtual void encode_to(keyed_entry_sink& sink) const = 0;
+};
+
 /// Type-erased base of every keyed state kind, so the backend can hold states
-/// of different types and (later) snapshot them without knowing `T`.
+/// of different types and snapshot or restore them without knowing `T`.
 class keyed_state_base {
 public:
   keyed_state_base(const keyed_state_base&) = delete;
@@ -79,17 +112,39 @@ public:
     return *state_type_;
   }
 
+  /// type_fingerprint<T>() of the value type (see type_fingerprint.hpp):
+  /// stored with the state's entries, compared on restore.
+  uint64_t type_fingerprint() const noexcept {
+    return fingerprint_;
+  }
+
   /// Number of entries over all keys.
   virtual size_t size() const noexcept = 0;
 
+  /// Whether the value type can be snapshotted (is_serializable_v).
+  virtual bool serializable() const noexcept = 0;
+
+  /// Copies every entry (on the owning actor, for a snapshot). Throws
+  /// sluice::exception(ec::not_serializable) when !serializable().
+  virtual std::unique_ptr<const keyed_state_copy> copy_entries() const = 0;
+
+  /// Decodes `value` and sets it as the entry of `key` (serialized key bytes)
+  /// in `key_group`, replacing any. Precondition: the backend's range
+  /// contains key_group, and the key hashes to it. Throws
+  /// sluice::exception(ec::corrupt_file) on bad bytes (the state is
+  /// unchanged) and ec::not_serializable when !serializable().
+  virtual void restore_entry(uint32_t key_group, std::string_view key,
+                             std::string_view value) = 0;
+
 protected:
-  keyed_state_base(std::string name, const std::type_info& state_type)
-    : name_(std::move(name)), state_type_(&state_type) {
+  keyed_state_base(std::string name, const std::type_info& state_type, uint64_t fingerprint)
+    : name_(std::move(name)), state_type_(&state_type), fingerprint_(fingerprint) {
   }
 
 private:
   std::string name_;
   const std::type_info* state_type_;
+  uint64_t fingerprint_;
 };
 
 template <class T>
@@ -100,7 +155,7 @@ public:
 
   /// Called by keyed_state_backend::get_state only.
   value_state(std::string name, const current_key_context& ctx)
-    : keyed_state_base(std::move(name), typeid(value_state<T>)),
+    : keyed_state_base(std::move(name), typeid(value_state<T>), sluice::type_fingerprint<T>()),
       ctx_(&ctx),
       groups_(ctx.range.size()) {
   }
@@ -183,7 +238,67 @@ public:
       f(std::string_view{key}, value);
   }
 
+  bool serializable() const noexcept override {
+    return is_serializable_v<T>;
+  }
+
+  std::unique_ptr<const keyed_state_copy> copy_entries() const override {
+    if constexpr (is_serializable_v<T>)
+      return std::make_unique<const entries_copy>(ctx_->range.first, groups_, size_);
+    else
+      throw_not_serializable();
+  }
+
+  void restore_entry(uint32_t key_group, std::string_view key, std::string_view value) override {
+    assert(ctx_->range.contains(key_group));
+    if constexpr (is_serializable_v<T>) {
+      if (what_.empty())
+        what_ = "keyed state '" + name() + "'";
+      auto decoded = decode_value<T>(value, what_);
+      auto& map = groups_[key_group - ctx_->range.first];
+      if (map.insert_or_assign(std::string{key}, std::move(decoded)).second)
+        ++size_;
+    } else {
+      throw_not_serializable();
+    }
+  }
+
 private:
+  /// The entries at snapshot time: a copy of the tables.
+  class entries_copy final : public keyed_state_copy {
+  public:
+    entries_copy(uint32_t first, std::vector<map_type> groups, size_t size)
+      : first_(first), groups_(std::move(groups)), size_(size) {
+    }
+
+    size_t size() const noexcept override {
+      return size_;
+    }
+
+    void encode_to(keyed_entry_sink& sink) const override {
+      std::string buf;
+      for (size_t i = 0; i < groups_.size(); ++i) {
+        for (const auto& [key, value] : groups_[i]) {
+          buf.clear();
+          encode_value(value, buf);
+          sink.add(first_ + static_cast<uint32_t>(i), key, buf);
+        }
+      }
+    }
+
+  private:
+    uint32_t first_;
+    std::vector<map_type> groups_;
+    size_t size_;
+  };
+
+  [[noreturn]] void throw_not_serializable() const {
+    throw exception(ec::not_serializable,
+                    "keyed state '" + name() + "' holds values of type "
+                      + type_description<T>()
+                      + ", which CAF cannot serialize: give the type an inspect() overload");
+  }
+
   std::string_view current_key() const noexcept {
     assert(ctx_->has_key && "keyed state used before set_current_key");
     return ctx_->key;
@@ -202,6 +317,7 @@ private:
   const current_key_context* ctx_;
   std::vector<map_type> groups_; // index: key group - range.first
   size_t size_ = 0;
+  std::string what_; // names the state in decoding errors, set on first restore
 };
 
 } // namespace sluice

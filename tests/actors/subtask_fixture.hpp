@@ -106,6 +106,7 @@ subtask_actor::behavior_type probe(subtask_actor::pointer, probe_log_ptr log) {
     [=](pump_atom) {},
     [=](const trigger_msg&) {},
     [=](const checkpoint_done_msg&) {},
+    [=](align_timeout_atom, uint64_t) {},
   };
 }
 
@@ -114,6 +115,7 @@ subtask_actor::behavior_type probe(subtask_actor::pointer, probe_log_ptr log) {
 struct coordinator_log {
   std::vector<ack_msg> acks;
   std::vector<decline_msg> declines;
+  std::vector<subtask_state_msg> states;
 };
 
 using coordinator_log_ptr = std::shared_ptr<coordinator_log>;
@@ -122,6 +124,7 @@ caf::behavior fake_coordinator(caf::event_based_actor*, coordinator_log_ptr log)
   return {
     [=](const ack_msg& m) { log->acks.push_back(m); },
     [=](const decline_msg& m) { log->declines.push_back(m); },
+    [=](const subtask_state_msg& m) { log->states.push_back(m); },
   };
 }
 

@@ -1,0 +1,345 @@
+#include "actors/checkpoint_coordinator.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+
+namespace sluice {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<coordinator_state>*;
+
+/// What a subtask's ack leaves in the pending checkpoint (subtask_ack::handle).
+struct ack_payload {
+  std::vector<operator_state_ref> states;
+};
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void publish(self_ptr self) {
+  self->state.board->set_checkpoint_stats(self->state.stats.snapshot());
+}
+
+void send_all(self_ptr self, const checkpoint_done_msg& m) {
+  for (auto& vertex : self->state.subtasks)
+    for (auto& sub : vertex)
+      self->send(sub, m);
+}
+
+void trigger_subtask(self_ptr self, subtask_id s, uint64_t id, timestamp ts) {
+  self->send(self->state.subtasks[s.vertex][s.subtask], trigger_msg{self->state.attempt, id, ts});
+}
+
+/// A checkpoint that ended without completing (already disposed by the
+/// decision classes): statistics, failure count, notices, files.
+void end_failed(self_ptr self, const pending_checkpoint& p) {
+  auto& st = self->state;
+  auto now = checkpoint_clock::now();
+  st.stats.report_failed(p);
+  st.final_acks.erase(p.id());
+  st.trigger_ms.erase(p.id());
+  st.policy->on_checkpoint_end(now);
+  send_all(self, checkpoint_done_msg{st.attempt, p.id(), false, false});
+  st.storage->discard(p.id());
+  publish(self);
+  auto reason = p.failure_reason().value_or(checkpoint_failure_reason::checkpoint_declined);
+  if (st.gave_up)
+    return;
+  if (auto fatal = st.failures->on_failure(p.id(), reason)) {
+    st.gave_up = true;
+    st.policy->stop();
+    self->send(st.master, fail_atom::value,
+               make_error(ec::checkpoint_failure, *fatal + " Checkpoint " + std::to_string(p.id())
+                                                    + " failed: " + p.failure_message()));
+  }
+}
+
+checkpoint_metadata metadata_of(self_ptr self, const pending_checkpoint& p,
+                                timestamp trigger_ms) {
+  auto& st = self->state;
+  checkpoint_metadata md;
+  md.job_id = st.storage->job_id();
+  md.checkpoint_id = p.id();
+  md.timestamp_ms = trigger_ms;
+  std::map<std::string, operator_snapshot> ops;
+  for (auto& [who, ack] : p.acks()) {
+    auto* payload = std::any_cast<ack_payload>(&ack.handle);
+    if (payload == nullptr)
+      continue;
+    for (auto& ref : payload->states) {
+      auto& op = ops[ref.uid];
+      op.uid = ref.uid;
+      op.parallelism = ref.parallelism;
+      op.max_parallelism = ref.max_parallelism;
+      subtask_snapshot* sub = nullptr;
+      for (auto& x : op.subtasks)
+        if (x.index == who.subtask)
+          sub = &x;
+      if (sub == nullptr)
+        sub = &op.subtasks.emplace_back(subtask_snapshot{who.subtask, {}});
+      sub->handles.push_back(ref.handle);
+    }
+  }
+  for (auto& [uid, op] : ops)
+    md.operators.push_back(std::move(op));
+  return md;
+}
+
+bool all_finished(self_ptr self) {
+  return self->state.finished.size() == self->state.all.size();
+}
+
+void complete(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  auto now = checkpoint_clock::now();
+  auto* p = st.pending.find(id);
+  std::string path;
+  try {
+    path = st.storage->finalize(metadata_of(self, *p, st.trigger_ms[id]));
+  } catch (const std::exception& e) {
+    if (auto failed = st.pending.abort(id, checkpoint_failure_reason::finalize_checkpoint_failure,
+                                       e.what(), now))
+      end_failed(self, *failed);
+    return;
+  }
+  auto done = st.pending.complete(id, now);
+  st.stats.report_completed(done, path);
+  st.failures->on_success(id);
+  st.policy->on_checkpoint_end(now);
+  completed_checkpoint cp;
+  cp.checkpoint_id = id;
+  cp.trigger_time = done.trigger_time();
+  cp.completion_time = now;
+  cp.location = st.storage->location(id);
+  cp.files = done.files();
+  cp.state_size = done.state_size();
+  auto disposal = st.store->add(std::move(cp));
+  bool final = all_finished(self) && st.final_acks[id].size() == st.all.size();
+  st.final_acks.erase(id);
+  st.trigger_ms.erase(id);
+  send_all(self, checkpoint_done_msg{st.attempt, id, true, final});
+  for (auto& subsumed : st.pending.abort_subsumed(id, now)) {
+    st.stats.report_failed(subsumed);
+    st.trigger_ms.erase(subsumed.id());
+    st.final_acks.erase(subsumed.id());
+    send_all(self, checkpoint_done_msg{st.attempt, subsumed.id(), false, false});
+    st.storage->discard(subsumed.id());
+  }
+  for (auto& old : disposal.checkpoints) {
+    st.storage->discard(old.checkpoint_id);
+    st.stats.report_discarded(old.checkpoint_id);
+  }
+  if (final)
+    st.final_completed = true;
+  publish(self);
+}
+
+void trigger(self_ptr self, checkpoint_time now) {
+  auto& st = self->state;
+  auto id = st.ids.next();
+  auto ts = wall_clock_ms();
+  auto& p = st.pending.add(pending_checkpoint(id, now, st.plan->checkpointing.timeout, st.all));
+  st.stats.report_pending(p);
+  st.trigger_ms[id] = ts;
+  st.policy->on_triggered(now);
+  for (auto& s : st.all)
+    if (st.finished.count(s) > 0 || (st.sources.count(s) > 0 && st.running.count(s) > 0))
+      trigger_subtask(self, s, id, ts);
+  publish(self);
+}
+
+void schedule_tick(self_ptr self, checkpoint_time at) {
+  auto& st = self->state;
+  auto now = checkpoint_clock::now();
+  if (st.next_tick && *st.next_tick <= at && *st.next_tick > now)
+    return;
+  st.next_tick = at;
+  auto delay = std::max(at - now, checkpoint_duration{std::chrono::milliseconds{1}});
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(delay),
+                     tick_atom::value);
+}
+
+void tick(self_ptr self) {
+  auto& st = self->state;
+  st.next_tick.reset();
+  if (st.final_completed || st.gave_up)
+    return;
+  auto now = checkpoint_clock::now();
+  for (auto& p : st.pending.expire_due(now))
+    end_failed(self, p);
+  if (st.gave_up)
+    return;
+  auto all_running = st.running.size() >= st.all.size();
+  std::optional<checkpoint_time> wake;
+  if (all_finished(self)) {
+    // FLIP-147: the job's input ended; take the final checkpoint now.
+    if (st.pending.empty())
+      trigger(self, now);
+  } else {
+    auto d = st.policy->decide(now, st.pending.size(), all_running);
+    if (d.verdict == trigger_verdict::trigger) {
+      trigger(self, now);
+    } else if (d.verdict == trigger_verdict::not_all_running) {
+      st.policy->on_declined(now);
+      st.stats.report_failed_without_in_progress();
+      publish(self);
+    }
+    wake = d.next_attempt;
+  }
+  for (auto t : {st.policy->next_due(), st.pending.next_deadline()})
+    if (t && (!wake || *t < *wake))
+      wake = t;
+  if (!wake || *wake <= now)
+    wake = now + std::chrono::milliseconds{std::max<int64_t>(
+             1, st.plan->checkpointing.interval.value_or(std::chrono::milliseconds{100}).count())};
+  schedule_tick(self, *wake);
+}
+
+void on_ack(self_ptr self, ack_msg& m) {
+  auto& st = self->state;
+  if (m.attempt != st.attempt)
+    return;
+  subtask_id who{m.vertex, m.subtask_index};
+  subtask_ack ack;
+  ack.state_size = m.state_size;
+  ack.checkpointed_size = m.state_size;
+  ack.persisted_data = m.persisted_in_flight;
+  ack.sync_duration = std::chrono::nanoseconds{m.sync_ns};
+  ack.async_duration = std::chrono::nanoseconds{m.async_ns};
+  ack.alignment_duration = std::chrono::nanoseconds{m.alignment_ns};
+  ack.start_delay = std::chrono::nanoseconds{m.start_delay_ns};
+  ack.unaligned = m.unaligned;
+  for (auto& ref : m.states)
+    if (!ref.handle.is_inline())
+      ack.files.push_back("chk-" + std::to_string(m.checkpoint_id) + "/"
+                          + ref.handle.relative_path);
+  ack.handle = ack_payload{std::move(m.states)};
+  auto now = checkpoint_clock::now();
+  auto out = st.pending.acknowledge(m.checkpoint_id, who, std::move(ack), now);
+  if (out.expired) {
+    end_failed(self, *out.expired);
+    return;
+  }
+  if (out.refused) {
+    // A late ack of a checkpoint that ended: its files are orphans unless a
+    // retained checkpoint is that very checkpoint.
+    bool retained = false;
+    for (auto& cp : st.store->checkpoints())
+      retained = retained || cp.checkpoint_id == m.checkpoint_id;
+    if (!retained)
+      st.storage->discard(m.checkpoint_id);
+  }
+  if (out.result == ack_result::accepted || out.result == ack_result::fully_acknowledged) {
+    if (m.finished)
+      st.final_acks[m.checkpoint_id].insert(who);
+    if (auto* p = st.pending.find(m.checkpoint_id))
+      st.stats.report_ack(*p, who);
+  }
+  if (out.result == ack_result::fully_acknowledged)
+    complete(self, m.checkpoint_id);
+  else
+    publish(self);
+  if (all_finished(self) && !st.final_completed)
+    tick(self);
+}
+
+void on_decline(self_ptr self, const decline_msg& m) {
+  auto& st = self->state;
+  if (m.attempt != st.attempt)
+    return;
+  auto now = checkpoint_clock::now();
+  auto reason = m.reason.find("asynchronous") != std::string::npos
+                  ? checkpoint_failure_reason::checkpoint_async_exception
+                  : checkpoint_failure_reason::checkpoint_declined;
+  if (auto failed = st.pending.decline(m.checkpoint_id, {m.vertex, m.subtask_index}, reason,
+                                       m.reason, now))
+    end_failed(self, *failed);
+}
+
+void on_subtask_state(self_ptr self, const subtask_state_msg& m) {
+  auto& st = self->state;
+  if (m.attempt != st.attempt)
+    return;
+  subtask_id who{m.vertex, m.subtask_index};
+  st.running.insert(who);
+  if (!m.finished)
+    return;
+  st.finished.insert(who);
+  // No barrier can reach it any more: it snapshots its final state directly
+  // for every checkpoint it has not acked yet.
+  for (auto& [id, p] : st.pending.all())
+    if (p.not_yet_acknowledged().count(who) > 0)
+      trigger_subtask(self, who, id, st.trigger_ms[id]);
+  if (all_finished(self))
+    tick(self);
+}
+
+void shutdown(self_ptr self, job_status status) {
+  auto& st = self->state;
+  auto now = checkpoint_clock::now();
+  st.policy->stop();
+  for (auto& p : st.pending.abort_all(checkpoint_failure_reason::checkpoint_coordinator_shutdown,
+                                      "the job ended", now)) {
+    st.stats.report_failed(p);
+    st.storage->discard(p.id());
+  }
+  st.storage->wait_for_writers(std::chrono::seconds{30});
+  auto disposal = st.store->shutdown(status);
+  for (auto& cp : disposal.checkpoints)
+    st.storage->discard(cp.checkpoint_id);
+  std::set<uint64_t> keep;
+  for (auto& cp : st.store->checkpoints())
+    keep.insert(cp.checkpoint_id);
+  st.storage->discard_all_but(keep);
+  publish(self);
+  self->quit();
+}
+
+} // namespace
+
+caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* self,
+                                     std::shared_ptr<const execution_plan> plan,
+                                     std::shared_ptr<job_board> board,
+                                     checkpoint_storage_ptr storage, uint64_t attempt,
+                                     std::vector<std::vector<subtask_actor>> subtasks,
+                                     caf::actor master) {
+  auto& st = self->state;
+  st.master = std::move(master);
+  auto& cfg = plan->checkpointing;
+  st.plan = plan;
+  st.board = std::move(board);
+  st.storage = std::move(storage);
+  st.attempt = attempt;
+  st.subtasks = std::move(subtasks);
+  st.policy.emplace(cfg);
+  st.store.emplace(cfg);
+  st.failures.emplace(cfg.tolerable_failures);
+  for (auto& v : plan->vertices) {
+    bool source = plan->nodes[v.chain.front()].source;
+    for (uint32_t i = 0; i < v.parallelism; ++i) {
+      st.all.push_back(subtask_id{v.id, i});
+      if (source)
+        st.sources.insert(subtask_id{v.id, i});
+    }
+  }
+  st.policy->start(checkpoint_clock::now());
+  publish(self);
+  tick(self);
+  return {
+    [=](tick_atom) { tick(self); },
+    [=](ack_msg& m) { on_ack(self, m); },
+    [=](const decline_msg& m) { on_decline(self, m); },
+    [=](const subtask_state_msg& m) { on_subtask_state(self, m); },
+    [=](shutdown_atom, job_status s) { shutdown(self, s); },
+  };
+}
+
+} // namespace sluice

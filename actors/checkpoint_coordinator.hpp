@@ -1,0 +1,94 @@
+// The checkpoint coordinator of one job (Flink's CheckpointCoordinator).
+//
+// Spawned by the job master when `checkpointing.interval` is set, as a
+// detached actor (it writes `_metadata` and deletes checkpoints: blocking
+// I/O stays off CAF's scheduler threads). It drives the plain decision
+// classes of actors/checkpoint/: every tick it expires overdue checkpoints
+// and asks the trigger policy; a trigger goes to every running source and
+// to every subtask whose input already ended (FLIP-147: those snapshot
+// their final state directly, no barrier can reach them). Acks go into the
+// pending checkpoint; when every subtask acked, `_metadata` is written last
+// and atomically, every subtask is told that checkpoint n completed, older
+// pending ones are subsumed and the completed store prunes to `retained`.
+// Declines, expiry and storage errors fail the checkpoint; more consecutive
+// failures than `tolerable-failures` make it tell the master to fail the
+// job with ec::checkpoint_failure (it stays to clean up at shutdown).
+//
+// End of input: once every subtask reported that its input ended, a
+// checkpoint is triggered at once; the first completed checkpoint whose
+// snapshots were all taken after the end is the final one, and its
+// completion notice tells the subtasks to end.
+//
+// Messages: subtask_state_msg (running / finished), ack_msg, decline_msg,
+// tick, and from the master `shutdown_atom, job_status`: abort what is
+// pending, wait for asynchronous writers, keep or delete completed
+// checkpoints per `externalized`, remove every other file, quit.
+// Statistics go to the job board after every change.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/checkpoint/checkpoint_stats.hpp"
+#include "actors/checkpoint/completed_store.hpp"
+#include "actors/checkpoint/failure_manager.hpp"
+#include "actors/checkpoint/id_counter.hpp"
+#include "actors/checkpoint/pending_checkpoints.hpp"
+#include "actors/checkpoint/trigger_policy.hpp"
+#include "actors/job_board.hpp"
+#include "actors/job_graph.hpp"
+#include "snapshot/checkpoint_storage.hpp"
+
+namespace sluice {
+
+struct coordinator_state {
+  static inline const char* name = "sluice.checkpoint_coordinator";
+
+  std::shared_ptr<const execution_plan> plan;
+  std::shared_ptr<job_board> board;
+  checkpoint_storage_ptr storage;
+  uint64_t attempt = 1;
+  /// subtasks[v][i], as deployed by the master.
+  std::vector<std::vector<subtask_actor>> subtasks;
+  std::vector<subtask_id> all;
+  std::set<subtask_id> sources;
+  std::set<subtask_id> running;
+  std::set<subtask_id> finished;
+  /// Wall-clock trigger time of each pending checkpoint (ms since epoch).
+  std::map<uint64_t, timestamp> trigger_ms;
+  /// Subtasks that snapshotted checkpoint n after their input ended.
+  std::map<uint64_t, std::set<subtask_id>> final_acks;
+  checkpoint_id_counter ids;
+  /// Set up from the job's checkpoint_config when the actor starts.
+  std::optional<trigger_policy> policy;
+  pending_checkpoints pending;
+  std::optional<completed_store> store;
+  std::optional<checkpoint_failure_manager> failures;
+  checkpoint_stats stats;
+  /// The final checkpoint completed; the subtasks are ending.
+  bool final_completed = false;
+  /// Too many checkpoints failed: the master was told to fail the job;
+  /// nothing is triggered any more.
+  bool gave_up = false;
+  caf::actor master;
+  /// Earliest tick already scheduled.
+  std::optional<checkpoint_time> next_tick;
+};
+
+/// `subtasks[v][i]`: the deployed subtask actors; `storage`: where
+/// checkpoints go (non-null).
+caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* self,
+                                     std::shared_ptr<const execution_plan> plan,
+                                     std::shared_ptr<job_board> board,
+                                     checkpoint_storage_ptr storage, uint64_t attempt,
+                                     std::vector<std::vector<subtask_actor>> subtasks,
+                                     caf::actor master);
+
+} // namespace sluice

@@ -1,0 +1,217 @@
+#include "snapshot/checkpoint_storage.hpp"
+
+#include "snapshot/error.hpp"
+#include "snapshot/fs_util.hpp"
+#include "snapshot/snapshot_format.hpp"
+
+#include <thread>
+
+namespace sluice {
+
+namespace fs = std::filesystem;
+
+checkpoint_storage::checkpoint_storage(fs::path root, std::string job_id)
+  : root_(std::move(root)), job_id_(std::move(job_id)) {
+}
+
+checkpoint_storage::~checkpoint_storage() = default;
+
+std::shared_ptr<checkpoint_storage> checkpoint_storage::memory(std::string job_id) {
+  return std::shared_ptr<checkpoint_storage>{new checkpoint_storage({}, std::move(job_id))};
+}
+
+std::shared_ptr<checkpoint_storage> checkpoint_storage::filesystem(fs::path root,
+                                                                   std::string job_id) {
+  if (root.empty())
+    throw exception(ec::invalid_option,
+                    "checkpointing.storage = filesystem needs checkpointing.dir");
+  return std::shared_ptr<checkpoint_storage>{
+    new checkpoint_storage(std::move(root), std::move(job_id))};
+}
+
+fs::path checkpoint_storage::job_dir() const {
+  return is_memory() ? fs::path{} : root_ / job_id_;
+}
+
+fs::path checkpoint_storage::checkpoint_dir(uint64_t id) const {
+  return job_dir() / ("chk-" + std::to_string(id));
+}
+
+std::string checkpoint_storage::location(uint64_t id) const {
+  if (is_memory())
+    return "memory://" + job_id_ + "/chk-" + std::to_string(id);
+  return checkpoint_dir(id).string();
+}
+
+state_handle checkpoint_storage::write_state(uint64_t id, const std::string& file_name,
+                                             state_file_info info,
+                                             const std::function<void(state_file_writer&)>& fill) {
+  if (auto ms = write_delay_ms_.load(); ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds{ms});
+  {
+    std::lock_guard guard{mtx_};
+    if (fail_writes_ && fail_writes_(id))
+      throw exception(ec::io_error, location(id) + "/" + file_name
+                                      + ": write failed (injected storage failure)");
+  }
+  state_handle h;
+  h.key_groups = info.key_groups;
+  if (is_memory()) {
+    auto w = state_file_writer::to_memory(location(id) + "/" + file_name, std::move(info));
+    fill(w);
+    w.finish();
+    h.inline_bytes = w.take_bytes();
+    h.size = h.inline_bytes.size();
+    return h;
+  }
+  auto dir = checkpoint_dir(id);
+  std::error_code err;
+  fs::create_directories(dir, err);
+  if (err)
+    throw exception(ec::io_error, dir.string() + ": cannot create directory: " + err.message());
+  auto w = state_file_writer::to_file(dir / file_name, std::move(info));
+  fill(w);
+  h.size = w.finish();
+  h.relative_path = file_name;
+  return h;
+}
+
+std::string checkpoint_storage::finalize(const checkpoint_metadata& md) {
+  {
+    std::lock_guard guard{mtx_};
+    if (fail_writes_ && fail_writes_(md.checkpoint_id))
+      throw exception(ec::io_error, location(md.checkpoint_id)
+                                      + "/_metadata: write failed (injected storage failure)");
+  }
+  if (is_memory()) {
+    auto bytes = encode_metadata(md, location(md.checkpoint_id) + "/_metadata");
+    std::lock_guard guard{mtx_};
+    images_[md.checkpoint_id] = std::move(bytes);
+    return location(md.checkpoint_id);
+  }
+  auto dir = checkpoint_dir(md.checkpoint_id);
+  std::error_code err;
+  fs::create_directories(dir, err); // a checkpoint of stateless tasks has no file yet
+  if (err)
+    throw exception(ec::io_error, dir.string() + ": cannot create directory: " + err.message());
+  write_metadata_file(dir, md);
+  return (dir / snapshot_format::metadata_file_name).string();
+}
+
+bool checkpoint_storage::discard(uint64_t id) noexcept {
+  if (is_memory()) {
+    std::lock_guard guard{mtx_};
+    images_.erase(id);
+    return true;
+  }
+  try {
+    remove_checkpoint_directory(checkpoint_dir(id));
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void checkpoint_storage::discard_all_but(const std::set<uint64_t>& keep) noexcept {
+  if (is_memory()) {
+    std::lock_guard guard{mtx_};
+    std::erase_if(images_, [&](auto& kv) { return keep.count(kv.first) == 0; });
+    return;
+  }
+  std::error_code err;
+  std::vector<fs::path> doomed;
+  for (auto it = fs::directory_iterator(job_dir(), err); !err && it != fs::directory_iterator();
+       it.increment(err)) {
+    auto name = it->path().filename().string();
+    if (name.rfind("chk-", 0) != 0)
+      continue;
+    uint64_t id = 0;
+    try {
+      id = std::stoull(name.substr(4));
+    } catch (...) {
+      continue;
+    }
+    if (keep.count(id) == 0)
+      doomed.push_back(it->path());
+  }
+  for (auto& dir : doomed) {
+    try {
+      remove_checkpoint_directory(dir);
+    } catch (...) {
+      // best effort; the caller's listing shows what is left
+    }
+  }
+  for (auto sub : {"shared", "taskowned"})
+    fs::remove(job_dir() / sub, err); // only when empty
+  fs::remove(job_dir(), err);         // only when empty
+}
+
+void checkpoint_storage::begin_writer() noexcept {
+  std::lock_guard guard{mtx_};
+  ++writers_;
+}
+
+void checkpoint_storage::end_writer() noexcept {
+  std::lock_guard guard{mtx_};
+  if (writers_ > 0 && --writers_ == 0)
+    writers_cv_.notify_all();
+}
+
+bool checkpoint_storage::wait_for_writers(std::chrono::milliseconds timeout) {
+  std::unique_lock guard{mtx_};
+  return writers_cv_.wait_for(guard, timeout, [&] { return writers_ == 0; });
+}
+
+std::set<uint64_t> checkpoint_storage::completed_ids() const {
+  std::set<uint64_t> result;
+  if (is_memory()) {
+    std::lock_guard guard{mtx_};
+    for (auto& [id, image] : images_)
+      result.insert(id);
+    return result;
+  }
+  std::error_code err;
+  for (auto it = fs::directory_iterator(job_dir(), err); !err && it != fs::directory_iterator();
+       it.increment(err)) {
+    auto name = it->path().filename().string();
+    if (name.rfind("chk-", 0) != 0)
+      continue;
+    if (!fs::exists(it->path() / snapshot_format::metadata_file_name))
+      continue;
+    try {
+      result.insert(std::stoull(name.substr(4)));
+    } catch (...) {
+      // not one of ours
+    }
+  }
+  return result;
+}
+
+checkpoint_metadata checkpoint_storage::read_metadata(uint64_t id) const {
+  if (is_memory()) {
+    std::string image;
+    {
+      std::lock_guard guard{mtx_};
+      auto i = images_.find(id);
+      if (i == images_.end())
+        throw exception(ec::io_error, location(id) + ": no such checkpoint");
+      image = i->second;
+    }
+    return decode_metadata(image, location(id) + "/_metadata");
+  }
+  return read_metadata_file(checkpoint_dir(id));
+}
+
+state_file_contents checkpoint_storage::read_state(uint64_t id, const state_handle& h,
+                                                   key_group_range wanted) const {
+  if (h.is_inline())
+    return load_state_bytes(h.inline_bytes, location(id) + "/(inline)", wanted);
+  return load_state_file(checkpoint_dir(id) / h.relative_path, wanted);
+}
+
+void checkpoint_storage::fail_writes_of(std::function<bool(uint64_t)> pred) {
+  std::lock_guard guard{mtx_};
+  fail_writes_ = std::move(pred);
+}
+
+} // namespace sluice
