@@ -180,8 +180,12 @@ void tick(self_ptr self) {
   auto all_running = st.running.size() >= st.all.size();
   std::optional<checkpoint_time> wake;
   if (all_finished(self)) {
-    // FLIP-147: the job's input ended; take the final checkpoint now.
-    if (st.pending.empty())
+    // FLIP-147: the job's input ended; take the final checkpoint without
+    // waiting for the interval, but after min-pause.
+    auto until = st.policy->min_pause_until();
+    if (until && now < *until)
+      wake = *until;
+    else if (st.pending.empty())
       trigger(self, now);
   } else {
     auto d = st.policy->decide(now, st.pending.size(), all_running);

@@ -15,7 +15,8 @@
 // job with ec::checkpoint_failure (it stays to clean up at shutdown).
 //
 // End of input: once every subtask reported that its input ended, a
-// checkpoint is triggered at once; the first completed checkpoint whose
+// checkpoint is triggered without waiting for the interval (but after
+// min-pause); the first completed checkpoint whose
 // snapshots were all taken after the end is the final one, and its
 // completion notice tells the subtasks to end.
 //

@@ -207,15 +207,22 @@ bool handle(self_ptr self, uint32_t ch, channel_item& x) {
   return true;
 }
 
-/// Items handled per `pump` message before other messages get a turn.
+/// Items handled per `pump` message before other messages (credits,
+/// triggers, unaligned barriers, cancel) get a turn: at most 32, and no
+/// more once 1 ms went by (a slow operator would otherwise hold a barrier
+/// back for 32 of its batches).
 constexpr int pump_budget = 32;
+constexpr auto pump_time_budget = std::chrono::milliseconds{1};
 
 void pump(self_ptr self) {
   auto& st = self->state;
   st.pump_scheduled = false;
   if (st.finishing)
     return;
+  auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < pump_budget; ++i) {
+    if (i > 0 && std::chrono::steady_clock::now() - started > pump_time_budget)
+      break;
     if (outputs_blocked(self)) {
       ++st.backpressured;
       break;

@@ -76,12 +76,16 @@ std::shared_ptr<snapshot_task> sync_part(subtask_self self, uint64_t id, timesta
   return task;
 }
 
-/// Hands the task to its asynchronous part (or, without storage, acks at
-/// once: protocol tests with a fake coordinator).
+/// Hands the task to its asynchronous part; acks at once when there is
+/// nothing to write (a stateless task) or no storage (protocol tests with a
+/// fake coordinator).
 void dispatch(subtask_self self, std::shared_ptr<snapshot_task> task) {
   if (!task->coordinator)
     return;
-  if (task->storage) {
+  bool nothing_to_write = task->channel_state.empty()
+                          && std::all_of(task->operators.begin(), task->operators.end(),
+                                         [](auto& op) { return op.empty(); });
+  if (task->storage && !nothing_to_write) {
     spawn_async_snapshot(self->system(), std::move(task));
     return;
   }

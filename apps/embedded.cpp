@@ -2,12 +2,19 @@
 // actor system (see apps/embedded_job.hpp). The host owns the config: it
 // registers sluice (`register_sluice`: types and options), so
 // `--pipeline.*` options work here as in `sluice`, next to the host's own
-// `clicks.*` options. Prints "Mary visit count: 3" per update.
+// `clicks.*` options. Prints "Mary visit count: 3" per update. The
+// `checkpointing.*` options (as `sluice` has them) are the host's too here:
+// `register_sluice` does not add them, so `host_config` declares them and
+// `read_checkpointing` turns them into a `checkpoint_config`; every
+// completed or failed checkpoint is reported on stderr.
 // Exit codes: 0 finished or cancelled (SIGINT/SIGTERM), 1 the job failed,
 // 2 bad command line or configuration.
 #include <atomic>
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,10 +43,85 @@ public:
       .add(opts.users, "users", "distinct users (0: Mary, Alice, Bob, Cary)")
       .add(opts.seed, "seed", "click generator seed (same seed, same clicks)")
       .add(opts.batch, "batch", "clicks per message from the feeder actor");
+    // Stored in `content`; unset ones keep the compiled-in defaults.
+    opt_group{custom_options_, "checkpointing"}
+      .add<caf::timespan>("interval", "time between checkpoint triggers, e.g. 1s (0: off)")
+      .add<std::string>("mode", "exactly_once or at_least_once")
+      .add<caf::timespan>("timeout", "a checkpoint not completed after this long is aborted")
+      .add<caf::timespan>("min-pause",
+                          "least time from the end of one checkpoint to the start of the next")
+      .add<int32_t>("max-concurrent", "checkpoints in progress at once")
+      .add<int32_t>("tolerable-failures",
+                    "consecutive failed checkpoints tolerated before the job fails")
+      .add<bool>("unaligned", "unaligned checkpoints (exactly_once only)")
+      .add<caf::timespan>("aligned-timeout",
+                          "with unaligned: start aligned, switch after this long (0: at once)")
+      .add<std::string>("externalized",
+                        "none, retain_on_cancellation or delete_on_cancellation")
+      .add<int32_t>("retained", "completed checkpoints kept")
+      .add<std::string>("storage", "memory or filesystem")
+      .add<std::string>("dir", "root directory of filesystem checkpoints")
+      .add<std::string>("savepoint-dir", "default savepoint target directory");
+  }
+
+  /// CAF takes a flag without a value; accepts `--flag=true` (becomes
+  /// `--flag`) and `--flag=false` (removed from `args`, named in the
+  /// result, so that the caller can clear what a config file set).
+  std::vector<std::string> take_flag_values(std::vector<std::string>& args) const {
+    std::vector<std::string> cleared;
+    for (auto i = args.begin(); i != args.end();) {
+      auto eq = i->find('=');
+      if (i->rfind("--", 0) == 0 && eq != std::string::npos) {
+        auto name = i->substr(2, eq - 2);
+        auto value = i->substr(eq + 1);
+        auto* opt = custom_options_.qualified_name_lookup(name);
+        if (opt != nullptr && opt->is_flag() && (value == "true" || value == "false")) {
+          if (value == "false") {
+            cleared.push_back(name);
+            i = args.erase(i);
+            continue;
+          }
+          *i = "--" + name;
+        }
+      }
+      ++i;
+    }
+    return cleared;
   }
 
   sluice::apps::embedded_options opts;
 };
+
+/// The `checkpointing.*` values set on the command line or in the config
+/// file over the compiled-in defaults, validated: an error message naming
+/// the option (as `sluice` gives it), or nullopt.
+std::optional<std::string> read_checkpointing(const caf::actor_system_config& cfg,
+                                              sluice::checkpoint_config& out) {
+  auto ms = [](caf::timespan t) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
+           + "ms";
+  };
+  sluice::checkpoint_config result;
+  for (auto name : sluice::checkpoint_config::option_names()) {
+    auto key = "checkpointing." + std::string{name};
+    std::optional<std::string> value;
+    if (auto t = caf::get_if<caf::timespan>(&cfg, key))
+      value = name == "interval" && t->count() == 0 ? std::string{"off"} : ms(*t);
+    else if (auto i = caf::get_if<int32_t>(&cfg, key))
+      value = std::to_string(*i);
+    else if (auto b = caf::get_if<bool>(&cfg, key))
+      value = *b ? "true" : "false";
+    else if (auto str = caf::get_if<std::string>(&cfg, key))
+      value = *str;
+    if (value)
+      if (auto err = result.set(name, *value))
+        return err;
+  }
+  if (auto err = result.validate())
+    return err;
+  out = std::move(result);
+  return std::nullopt;
+}
 
 } // namespace
 
@@ -50,12 +132,15 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h" || arg == "-?")
       arg = "--long-help";
   host_config cfg;
+  auto cleared_flags = cfg.take_flag_values(args);
   // As any CAF application: command line, then --config-file (default
   // caf-application.ini, if present), where [pipeline] works too.
   if (auto err = cfg.parse(args)) {
     std::cerr << "sluice-embedded: " << sluice::render(err) << '\n';
     return 2;
   }
+  for (auto& name : cleared_flags)
+    caf::put(cfg.content, name, false);
   if (cfg.cli_helptext_printed)
     return 0;
   if (!cfg.remainder.empty()) {
@@ -67,11 +152,16 @@ int main(int argc, char** argv) {
     std::cerr << "sluice-embedded: " << sluice::render(pipeline.error()) << '\n';
     return 2;
   }
+  sluice::checkpoint_config checkpointing;
+  if (auto err = read_checkpointing(cfg, checkpointing)) {
+    std::cerr << "sluice-embedded: invalid_option: " << *err << '\n';
+    return 2;
+  }
   caf::actor_system host{cfg};
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto result = sluice::apps::run_embedded_clicks(host, *pipeline, cfg.opts, std::cout,
-                                                  &signalled);
+                                                  &signalled, checkpointing, &std::cerr);
   if (result.status == sluice::job_status::failed) {
     std::cerr << "sluice-embedded: job failed: " << result.message << '\n';
     return 1;

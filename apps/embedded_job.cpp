@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_io.hpp"
+#include "apps/checkpoint_report.hpp"
 #include "operators/environment.hpp"
 
 namespace sluice::apps {
@@ -91,7 +92,9 @@ caf::behavior click_feeder(click_feeder_actor* self, inlet_actor<click> inlet,
 
 job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& cfg,
                                const embedded_options& opts, std::ostream& out,
-                               const std::atomic<int>* cancel) {
+                               const std::atomic<int>* cancel,
+                               const checkpoint_config& checkpointing,
+                               std::ostream* checkpoint_log, const std::string& log_prefix) {
   auto in = make_inlet<click>(opts.inlet_capacity);
   auto inlet = spawn_inlet_actor(host, in);
   auto printer = host.spawn(count_printer, &out);
@@ -100,6 +103,7 @@ job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& c
   job_result result;
   {
     environment env{host, cfg}; // the host's system: no second one
+    env.set_checkpoint_config(checkpointing);
     auto clicks = env.from_inlet(in);
     clicks.uid("host-clicks");
     auto ones = clicks.map([](const click& c) { return user_count{c.user, 1}; });
@@ -110,8 +114,16 @@ job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& c
     counts.sink_to(actor_outlet<user_count>(printer)).name("host-printer");
     auto job = env.execute_async("embedded-click-counts");
     auto feeder = host.spawn(click_feeder, inlet, opts);
+    checkpoint_reporter checkpoints;
     for (;;) {
-      if (auto r = job.wait_for(std::chrono::milliseconds{50})) {
+      auto r = job.wait_for(std::chrono::milliseconds{50});
+      if (checkpoint_log != nullptr && checkpointing.enabled()) {
+        std::ostringstream lines;
+        for (auto& line : checkpoints.update(job.checkpoint_stats()))
+          lines << log_prefix << line << '\n';
+        *checkpoint_log << lines.str() << std::flush;
+      }
+      if (r) {
         result = *r;
         break;
       }

@@ -18,6 +18,7 @@
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/job_status.hpp"
 #include "actors/pipeline_config.hpp"
 
@@ -65,10 +66,17 @@ struct embedded_options {
 /// "Mary visit count: 3" line per update to `out` (from its actor thread).
 /// Blocks until the job ended and the printer handled everything the job
 /// sent. When `*cancel` (optional, polled every 50 ms) turns non-zero, the
-/// job is cancelled and the host actors are stopped. Throws
+/// job is cancelled and the host actors are stopped. The job checkpoints
+/// as `checkpointing` says (default: the compiled-in defaults); with
+/// `checkpoint_log`, every completed or failed checkpoint is written there
+/// as one line "<prefix>checkpoint 3 completed in ..." (see
+/// apps/checkpoint_report.hpp) while the job runs. Throws
 /// `sluice::exception` for an invalid configuration.
 job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& cfg,
                                const embedded_options& opts, std::ostream& out,
-                               const std::atomic<int>* cancel = nullptr);
+                               const std::atomic<int>* cancel = nullptr,
+                               const checkpoint_config& checkpointing = checkpoint_config{},
+                               std::ostream* checkpoint_log = nullptr,
+                               const std::string& log_prefix = "sluice-embedded: ");
 
 } // namespace sluice::apps

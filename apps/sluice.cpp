@@ -4,6 +4,9 @@
 // `--config-file=FILE`, see --help) plus the sample jobs' own options:
 // `generator.*` (click-counts) and `--input` (word-count). A long option's
 // value may follow as the next argument (`--input words.txt`) or after '='.
+// The `checkpointing.*` options go to the job (`--checkpointing.interval=1s`
+// takes a checkpoint every second); each completed or failed checkpoint is
+// reported on stderr as it ends (apps/checkpoint_report.hpp).
 // Exit codes: 0 finished or cancelled by SIGINT/SIGTERM, 1 the job failed,
 // 2 bad command line, configuration or input file.
 #include <atomic>
@@ -17,6 +20,7 @@
 
 #include "actors/error.hpp"
 #include "actors/system_config.hpp"
+#include "apps/checkpoint_report.hpp"
 #include "apps/click_counts.hpp"
 #include "apps/line_source.hpp"
 #include "apps/word_count.hpp"
@@ -112,13 +116,23 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
 
 int run_job(const std::string& job, cli_config& cfg) {
   sluice::environment env{cfg.pipeline()};
+  env.set_checkpoint_config(cfg.checkpointing());
   if (auto rc = build_job(job, cfg, env); rc != 0)
     return rc;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto job_handle = env.execute_async(job);
+  sluice::apps::checkpoint_reporter checkpoints;
+  auto report_checkpoints = [&] {
+    if (!cfg.checkpointing().enabled())
+      return;
+    for (auto& line : checkpoints.update(job_handle.checkpoint_stats()))
+      std::cerr << "sluice: " << line << '\n';
+  };
   for (;;) {
-    if (auto result = job_handle.wait_for(std::chrono::milliseconds{50})) {
+    auto result = job_handle.wait_for(std::chrono::milliseconds{50});
+    report_checkpoints();
+    if (result) {
       if (result->status == sluice::job_status::failed) {
         std::cerr << "sluice: job failed: " << result->message << '\n';
         return 1;

@@ -3,7 +3,8 @@
 //
 //   sluice-bench [WORKLOAD...] [--records=N] [--keys=N] [-p N] [--batch-size=N]
 //
-// Prints one JSON line per workload on stdout:
+// Prints one JSON line per workload on stdout (the checkpoint workloads
+// print their own fields, see apps/bench/checkpoint_bench.hpp):
 //   workload, records (word-count: words), keys, parallelism, batch_size,
 //   engine_rps, baseline_rps, ratio (engine_rps / baseline_rps),
 //   engine_seconds (wall time of execute: deploy, run, drain),
@@ -33,6 +34,7 @@
 
 #include "actors/runtime.hpp"
 #include "apps/bench/baselines.hpp"
+#include "apps/bench/checkpoint_bench.hpp"
 #include "apps/bench/engine_jobs.hpp"
 
 namespace {
@@ -47,6 +49,9 @@ struct workload {
   bool keyed;
   engine_run (*engine)(const engine_options&);
   tally_result (*baseline)(uint64_t records, uint64_t keys);
+  /// Workloads that compare two engine runs instead (engine and baseline
+  /// unused): runs them and prints the JSON line; returns the exit code.
+  int (*compare)(const engine_options&, std::ostream&) = nullptr;
 };
 
 const workload workloads[] = {
@@ -54,22 +59,40 @@ const workload workloads[] = {
    [](uint64_t n, uint64_t) { return passthrough_baseline(n); }},
   {"keyed-count", 10'000'000, true, run_keyed_count, keyed_count_baseline},
   {"word-count", 10'000'000, true, run_word_count, word_count_baseline},
+  // Not in the default set (see `defaults`): they take ~10 s each.
+  {"checkpointing", 60'000'000, true, nullptr, nullptr,
+   [](const engine_options& o, std::ostream& out) { return bench_checkpointing(o, out); }},
+  {"checkpoint-latency", 1'000'000, true, nullptr, nullptr,
+   [](const engine_options& o, std::ostream& out) { return bench_checkpoint_latency(o, out); }},
 };
+
+/// Workloads run when none is named.
+constexpr size_t defaults = 3;
 
 const char* usage =
   "usage: sluice-bench [WORKLOAD...] [options]\n"
-  "workloads (default: all, in this order; a name may repeat):\n"
+  "workloads (default: the first three, in this order; a name may repeat):\n"
   "  passthrough   int64 source -> map(x + 1) -> sum sink (chained)\n"
   "  keyed-count   click events -> map(user, 1) -> key_by(user) -> sum -> sink\n"
   "  word-count    lines -> split into (word, 1) -> key_by(word) -> sum -> sink\n"
+  "  checkpointing       keyed-count without checkpoints, then with one every 1 s\n"
+  "                      (memory storage, exactly once, aligned): throughput ratio\n"
+  "  checkpoint-latency  keyed-count into a slow sink (--sink-delay-us per batch),\n"
+  "                      a checkpoint every 200 ms, aligned then unaligned:\n"
+  "                      checkpoint durations and persisted in-flight bytes\n"
   "options:\n"
   "  --records=N          records per workload (word-count: words); default\n"
-  "                       300000000 passthrough, 10000000 keyed-count/word-count\n"
+  "                       300000000 passthrough, 10000000 keyed-count/word-count,\n"
+  "                       60000000 checkpointing, 1000000 checkpoint-latency\n"
   "  --keys=N             distinct keys of the keyed workloads (default 10000)\n"
   "  -p N, --parallelism=N  parallelism of every operator (default 2)\n"
   "  --batch-size=N       records per batch (default: pipeline.batch-size)\n"
   "  --threads=N          CAF scheduler threads (default 0: pipeline.threads default;\n"
-  "                       CAF 0.17 then starts max(4, cores) workers)\n"
+  "                       CAF 0.17 then starts max(4, cores) workers; for\n"
+  "                       checkpoint-latency 0 means 2 * parallelism + 2, so the\n"
+  "                       sleeping sinks leave workers to the other operators)\n"
+  "  --buffers-per-channel=N  credit window (default: pipeline.buffers-per-channel)\n"
+  "  --sink-delay-us=N    checkpoint-latency: sink sleep per batch (default 10000)\n"
   "  -h, --help           this text\n"
   "output: one JSON line per workload; exit 1 when the engine lost records\n";
 
@@ -80,6 +103,8 @@ struct options {
   uint32_t parallelism = 2;
   uint32_t batch_size = 0;
   uint32_t threads = 0;
+  uint32_t buffers_per_channel = 0;
+  uint64_t sink_delay_us = 10'000;
 };
 
 [[noreturn]] void bad_usage(const std::string& what) {
@@ -134,6 +159,11 @@ options parse(int argc, char** argv) {
       o.batch_size = static_cast<uint32_t>(parse_number("--batch-size", *v, 1, 1 << 20));
     } else if (auto v = value_of("--threads")) {
       o.threads = static_cast<uint32_t>(parse_number("--threads", *v, 0, 1024));
+    } else if (auto v = value_of("--buffers-per-channel")) {
+      o.buffers_per_channel
+        = static_cast<uint32_t>(parse_number("--buffers-per-channel", *v, 1, 1024));
+    } else if (auto v = value_of("--sink-delay-us")) {
+      o.sink_delay_us = parse_number("--sink-delay-us", *v, 0, 10'000'000);
     } else if (arg.starts_with("-")) {
       bad_usage("unknown option '" + std::string{arg} + "'");
     } else {
@@ -147,14 +177,16 @@ options parse(int argc, char** argv) {
     }
   }
   if (o.run.empty())
-    for (auto& w : workloads)
-      o.run.push_back(&w);
+    for (size_t i = 0; i < defaults; ++i)
+      o.run.push_back(&workloads[i]);
   // The engine's own checks (e.g. parallelism <= max-parallelism).
   auto cfg = sluice::default_pipeline_config();
   cfg.parallelism = o.parallelism;
   if (o.batch_size > 0)
     cfg.batch_size = o.batch_size;
   cfg.threads = o.threads;
+  if (o.buffers_per_channel > 0)
+    cfg.buffers_per_channel = o.buffers_per_channel;
   try {
     sluice::check(cfg);
   } catch (const std::exception& e) {
@@ -186,6 +218,15 @@ int run_workload(const workload& w, const options& o) {
   eo.parallelism = o.parallelism;
   eo.batch_size = o.batch_size;
   eo.threads = o.threads;
+  eo.buffers_per_channel = o.buffers_per_channel;
+  if (w.compare != nullptr) {
+    if (std::string_view{w.name} == "checkpoint-latency") {
+      eo.sink_delay = std::chrono::microseconds{o.sink_delay_us};
+      if (eo.threads == 0)
+        eo.threads = 2 * eo.parallelism + 2;
+    }
+    return w.compare(eo, std::cout);
+  }
 
   auto cpu_before = cpu_seconds();
   auto engine = w.engine(eo);

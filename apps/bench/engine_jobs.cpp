@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -21,11 +23,12 @@ struct tally {
 };
 
 /// Counts records and sums `value(record)`: one pass and two atomic adds
-/// per batch.
+/// per batch; then sleeps `delay` when it is not 0 (a slow sink).
 template <class T, class F>
 class tally_sink final : public stream_operator {
 public:
-  tally_sink(std::shared_ptr<tally> out, F value) : out_(std::move(out)), value_(value) {
+  tally_sink(std::shared_ptr<tally> out, F value, std::chrono::microseconds delay)
+    : out_(std::move(out)), value_(value), delay_(delay) {
   }
 
   void process(const batch_ptr& in, operator_context&) override {
@@ -35,17 +38,21 @@ public:
       sum += static_cast<uint64_t>(value_(x));
     out_->count.fetch_add(xs.size(), std::memory_order_relaxed);
     out_->sum.fetch_add(sum, std::memory_order_relaxed);
+    if (delay_.count() > 0)
+      std::this_thread::sleep_for(delay_);
   }
 
 private:
   std::shared_ptr<tally> out_;
   F value_;
+  std::chrono::microseconds delay_;
 };
 
 template <class T, class F>
-void add_tally_sink(const stream<T>& in, std::shared_ptr<tally> out, F value) {
-  in.template then<T>("tally-sink", [out, value] {
-    return std::make_unique<tally_sink<T, F>>(out, value);
+void add_tally_sink(const stream<T>& in, std::shared_ptr<tally> out, F value,
+                    std::chrono::microseconds delay = std::chrono::microseconds{0}) {
+  in.template then<T>("tally-sink", [out, value, delay] {
+    return std::make_unique<tally_sink<T, F>>(out, value, delay);
   });
 }
 
@@ -137,7 +144,29 @@ pipeline_config config_of(const engine_options& opts) {
   if (opts.batch_size > 0)
     cfg.batch_size = opts.batch_size;
   cfg.threads = opts.threads;
+  if (opts.buffers_per_channel > 0)
+    cfg.buffers_per_channel = opts.buffers_per_channel;
   return cfg;
+}
+
+/// Waits for `job` to end, collecting every completed checkpoint on the way.
+job_result wait_collecting_checkpoints(const job_client& job, engine_run& r) {
+  std::map<uint64_t, checkpoint_stats_entry> completed;
+  auto collect = [&] {
+    r.checkpoint_stats = job.checkpoint_stats();
+    for (auto& e : r.checkpoint_stats.history)
+      if (e.status == checkpoint_status::completed)
+        completed.emplace(e.checkpoint_id, e);
+  };
+  for (;;) {
+    auto result = job.wait_for(std::chrono::milliseconds{10});
+    collect();
+    if (result) {
+      for (auto& [id, e] : completed)
+        r.completed_checkpoints.push_back(e);
+      return *result;
+    }
+  }
 }
 
 /// Starts the actor system, then times `execute` of the job built by `build`.
@@ -147,10 +176,14 @@ engine_run run(const engine_options& opts, const char* name, Build build) {
   auto out = std::make_shared<tally>();
   {
     environment env{config_of(opts)};
+    env.set_checkpoint_config(opts.checkpointing);
     env.system(); // start the actor system outside the clock
     build(env, out);
     auto start = std::chrono::steady_clock::now();
-    r.result = env.execute(name);
+    if (opts.checkpointing.enabled())
+      r.result = wait_collecting_checkpoints(env.execute_async(name), r);
+    else
+      r.result = env.execute(name);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   r.received.count = out->count.load();
@@ -181,7 +214,7 @@ engine_run run_keyed_count(const engine_options& opts) {
                     .map([](const event& e) { return key_count{e.user, 1}; })
                     .key_by(key_of)
                     .template sum<1>();
-    add_tally_sink(counts, out, count_of);
+    add_tally_sink(counts, out, count_of, opts.sink_delay);
   });
 }
 

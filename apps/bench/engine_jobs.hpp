@@ -3,8 +3,12 @@
 // (the same checksum as the workload's baseline in baselines.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <vector>
 
+#include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/checkpoint/checkpoint_stats.hpp"
 #include "actors/job_status.hpp"
 #include "apps/bench/baselines.hpp"
 
@@ -20,6 +24,19 @@ struct engine_options {
   uint32_t batch_size = 0;
   /// CAF scheduler threads; 0: one per core.
   uint32_t threads = 0;
+  /// 0: the compiled-in pipeline.buffers-per-channel.
+  uint32_t buffers_per_channel = 0;
+  /// The job's checkpointing; off unless `interval` is set.
+  checkpoint_config checkpointing = checkpoints_off();
+  /// The sink sleeps this long per batch (0: not at): a slow sink whose
+  /// backpressure fills every channel (the checkpoint-latency workload).
+  std::chrono::microseconds sink_delay{0};
+
+  static checkpoint_config checkpoints_off() {
+    checkpoint_config c;
+    c.interval.reset();
+    return c;
+  }
 };
 
 struct engine_run {
@@ -29,12 +46,19 @@ struct engine_run {
   /// system is started before the clock starts).
   double seconds = 0;
   job_result result;
+  /// With checkpointing: every checkpoint that completed, oldest first
+  /// (collected by polling `checkpoint_stats()` every 10 ms while the job
+  /// runs, so none is lost to the 10-entry history), and the statistics
+  /// after the job ended.
+  std::vector<checkpoint_stats_entry> completed_checkpoints;
+  checkpoint_stats_snapshot checkpoint_stats;
 };
 
 /// source(int64) -> map(x + 1) -> sink(sum), all operators at `parallelism`.
 engine_run run_passthrough(const engine_options& opts);
 
-/// click source -> map(user, 1) -> key_by(user) -> sum<1>() -> sink.
+/// click source -> map(user, 1) -> key_by(user) -> sum<1>() -> sink (the
+/// sink chained to the keyed operator; `sink_delay` throttles it).
 engine_run run_keyed_count(const engine_options& opts);
 
 /// line source -> flat_map(split into (word, 1)) -> key_by(word) -> sum<1>()
