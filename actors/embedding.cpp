@@ -1,5 +1,9 @@
 #include "actors/embedding.hpp"
 
+#include <chrono>
+#include <optional>
+#include <string>
+
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
@@ -18,10 +22,34 @@ struct options_access : caf::actor_system_config {
   }
 };
 
+void add_checkpointing_options(caf::config_option_set& options) {
+  if (options.qualified_name_lookup("checkpointing.interval") != nullptr)
+    return; // sluice::system_config, or a second call
+  // Stored in the config's content; unset ones keep the compiled-in defaults.
+  caf::actor_system_config::opt_group{options, "checkpointing"}
+    .add<caf::timespan>("interval", "time between checkpoint triggers, e.g. 1s (0: off)")
+    .add<std::string>("mode", "exactly_once or at_least_once")
+    .add<caf::timespan>("timeout", "a checkpoint not completed after this long is aborted")
+    .add<caf::timespan>("min-pause",
+                        "least time from the end of one checkpoint to the start of the next")
+    .add<int32_t>("max-concurrent", "checkpoints in progress at once")
+    .add<int32_t>("tolerable-failures",
+                  "consecutive failed checkpoints tolerated before the job fails")
+    .add<bool>("unaligned", "unaligned checkpoints (exactly_once only)")
+    .add<caf::timespan>("aligned-timeout",
+                        "with unaligned: start aligned, switch after this long (0: at once)")
+    .add<std::string>("externalized", "none, retain_on_cancellation or delete_on_cancellation")
+    .add<int32_t>("retained", "completed checkpoints kept")
+    .add<std::string>("storage", "memory or filesystem")
+    .add<std::string>("dir", "root directory of filesystem checkpoints")
+    .add<std::string>("savepoint-dir", "default savepoint target directory");
+}
+
 } // namespace
 
 void add_sluice_options(caf::actor_system_config& cfg) {
   auto& options = options_access::of(cfg);
+  add_checkpointing_options(options);
   if (options.qualified_name_lookup("pipeline.parallelism") != nullptr)
     return; // sluice::system_config, or a second call
   caf::actor_system_config::opt_group{options, "pipeline"}
@@ -48,6 +76,32 @@ caf::expected<pipeline_config> read_pipeline_config(const caf::actor_system_conf
                                            result.buffers_per_channel);
   if (auto err = validate(result))
     return err;
+  return result;
+}
+
+caf::expected<checkpoint_config> read_checkpoint_config(const caf::actor_system_config& cfg) {
+  auto ms = [](caf::timespan t) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
+           + "ms";
+  };
+  checkpoint_config result;
+  for (auto name : checkpoint_config::option_names()) {
+    auto key = "checkpointing." + std::string{name};
+    std::optional<std::string> value;
+    if (auto t = caf::get_if<caf::timespan>(&cfg, key))
+      value = name == "interval" && t->count() == 0 ? std::string{"off"} : ms(*t);
+    else if (auto i = caf::get_if<int32_t>(&cfg, key))
+      value = std::to_string(*i);
+    else if (auto b = caf::get_if<bool>(&cfg, key))
+      value = *b ? "true" : "false";
+    else if (auto str = caf::get_if<std::string>(&cfg, key))
+      value = *str;
+    if (value)
+      if (auto err = result.set(name, *value))
+        return make_error(ec::invalid_option, *err);
+  }
+  if (auto err = result.validate())
+    return make_error(ec::invalid_option, *err);
   return result;
 }
 

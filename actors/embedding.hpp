@@ -12,6 +12,7 @@
 //   host_config cfg;
 //   cfg.parse(argc, argv);                  // the host's own parsing
 //   auto pipeline = sluice::read_pipeline_config(cfg);  // caf::expected
+//   auto checkpoints = sluice::read_checkpoint_config(cfg);
 //   caf::actor_system sys{cfg};
 //   sluice::environment env{sys, *pipeline};
 //
@@ -22,18 +23,27 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/pipeline_config.hpp"
 
 namespace sluice {
 
 /// `register_sluice` calls it; does nothing when the config has them
 /// already. Adds the `pipeline.*` options (`parallelism`, `max-parallelism`,
-/// `batch-size`, `buffer-timeout`, `buffers-per-channel`) to a host's
-/// config, so its command line (`--pipeline.parallelism=2`), config file
-/// (`[pipeline]`) and `--long-help` know them. Not `pipeline.threads`: the
+/// `batch-size`, `buffer-timeout`, `buffers-per-channel`) and every
+/// `checkpointing.*` option to a host's config, so its command line
+/// (`--pipeline.parallelism=2`), config file (`[pipeline]`,
+/// `[checkpointing]`) and `--long-help` know them. Not `pipeline.threads`: the
 /// host's actor system has the threads the host gave it. Not for
 /// `sluice::system_config`, which has these options already.
 void add_sluice_options(caf::actor_system_config& cfg);
+
+/// The `checkpointing.*` values (every option of the table, spelled as on
+/// `sluice`'s command line) the host's config holds after parsing, over the
+/// compiled-in defaults, validated like `sluice::system_config` does: an
+/// `ec::invalid_option` error names the option, the value and what is
+/// allowed. `add_sluice_options` registers the options.
+caf::expected<checkpoint_config> read_checkpoint_config(const caf::actor_system_config& cfg);
 
 /// The `pipeline.*` values the host's config holds after parsing, the
 /// compiled-in defaults for the ones not set, validated like

@@ -3,9 +3,8 @@
 // registers sluice (`register_sluice`: types and options), so
 // `--pipeline.*` options work here as in `sluice`, next to the host's own
 // `clicks.*` options. Prints "Mary visit count: 3" per update. The
-// `checkpointing.*` options (as `sluice` has them) are the host's too here:
-// `register_sluice` does not add them, so `host_config` declares them and
-// `read_checkpointing` turns them into a `checkpoint_config`; every
+// `checkpointing.*` options (as `sluice` has them) are the host's too here
+// (`register_sluice` adds them, `read_checkpoint_config` reads them); every
 // completed or failed checkpoint is reported on stderr.
 // Exit codes: 0 finished or cancelled (SIGINT/SIGTERM), 1 the job failed,
 // 2 bad command line or configuration.
@@ -43,25 +42,6 @@ public:
       .add(opts.users, "users", "distinct users (0: Mary, Alice, Bob, Cary)")
       .add(opts.seed, "seed", "click generator seed (same seed, same clicks)")
       .add(opts.batch, "batch", "clicks per message from the feeder actor");
-    // Stored in `content`; unset ones keep the compiled-in defaults.
-    opt_group{custom_options_, "checkpointing"}
-      .add<caf::timespan>("interval", "time between checkpoint triggers, e.g. 1s (0: off)")
-      .add<std::string>("mode", "exactly_once or at_least_once")
-      .add<caf::timespan>("timeout", "a checkpoint not completed after this long is aborted")
-      .add<caf::timespan>("min-pause",
-                          "least time from the end of one checkpoint to the start of the next")
-      .add<int32_t>("max-concurrent", "checkpoints in progress at once")
-      .add<int32_t>("tolerable-failures",
-                    "consecutive failed checkpoints tolerated before the job fails")
-      .add<bool>("unaligned", "unaligned checkpoints (exactly_once only)")
-      .add<caf::timespan>("aligned-timeout",
-                          "with unaligned: start aligned, switch after this long (0: at once)")
-      .add<std::string>("externalized",
-                        "none, retain_on_cancellation or delete_on_cancellation")
-      .add<int32_t>("retained", "completed checkpoints kept")
-      .add<std::string>("storage", "memory or filesystem")
-      .add<std::string>("dir", "root directory of filesystem checkpoints")
-      .add<std::string>("savepoint-dir", "default savepoint target directory");
   }
 
   /// CAF takes a flag without a value; accepts `--flag=true` (becomes
@@ -92,37 +72,6 @@ public:
   sluice::apps::embedded_options opts;
 };
 
-/// The `checkpointing.*` values set on the command line or in the config
-/// file over the compiled-in defaults, validated: an error message naming
-/// the option (as `sluice` gives it), or nullopt.
-std::optional<std::string> read_checkpointing(const caf::actor_system_config& cfg,
-                                              sluice::checkpoint_config& out) {
-  auto ms = [](caf::timespan t) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
-           + "ms";
-  };
-  sluice::checkpoint_config result;
-  for (auto name : sluice::checkpoint_config::option_names()) {
-    auto key = "checkpointing." + std::string{name};
-    std::optional<std::string> value;
-    if (auto t = caf::get_if<caf::timespan>(&cfg, key))
-      value = name == "interval" && t->count() == 0 ? std::string{"off"} : ms(*t);
-    else if (auto i = caf::get_if<int32_t>(&cfg, key))
-      value = std::to_string(*i);
-    else if (auto b = caf::get_if<bool>(&cfg, key))
-      value = *b ? "true" : "false";
-    else if (auto str = caf::get_if<std::string>(&cfg, key))
-      value = *str;
-    if (value)
-      if (auto err = result.set(name, *value))
-        return err;
-  }
-  if (auto err = result.validate())
-    return err;
-  out = std::move(result);
-  return std::nullopt;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -152,16 +101,16 @@ int main(int argc, char** argv) {
     std::cerr << "sluice-embedded: " << sluice::render(pipeline.error()) << '\n';
     return 2;
   }
-  sluice::checkpoint_config checkpointing;
-  if (auto err = read_checkpointing(cfg, checkpointing)) {
-    std::cerr << "sluice-embedded: invalid_option: " << *err << '\n';
+  auto checkpointing = sluice::read_checkpoint_config(cfg);
+  if (!checkpointing) {
+    std::cerr << "sluice-embedded: " << sluice::render(checkpointing.error()) << '\n';
     return 2;
   }
   caf::actor_system host{cfg};
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto result = sluice::apps::run_embedded_clicks(host, *pipeline, cfg.opts, std::cout,
-                                                  &signalled, checkpointing, &std::cerr);
+                                                  &signalled, *checkpointing, &std::cerr);
   if (result.status == sluice::job_status::failed) {
     std::cerr << "sluice-embedded: job failed: " << result.message << '\n';
     return 1;

@@ -186,6 +186,39 @@ BOOST_AUTO_TEST_CASE(register_sluice_adds_the_pipeline_options_to_a_host_config)
   BOOST_CHECK_EQUAL(cfg->buffers_per_channel, 2u);
 }
 
+BOOST_AUTO_TEST_CASE(register_sluice_adds_the_checkpointing_options_to_a_host_config) {
+  caf::actor_system_config host;
+  register_sluice(host);
+  register_sluice(host);
+  std::istringstream no_file;
+  auto err = host.parse({"--checkpointing.interval=2s", "--checkpointing.mode=at_least_once",
+                         "--checkpointing.retained=3", "--checkpointing.storage=filesystem",
+                         "--checkpointing.dir=/tmp/x"},
+                        no_file);
+  BOOST_REQUIRE_MESSAGE(!err, caf::to_string(err));
+  auto cfg = read_checkpoint_config(host);
+  BOOST_REQUIRE_MESSAGE(cfg, (cfg ? std::string{} : render(cfg.error())));
+  BOOST_REQUIRE(cfg->interval);
+  BOOST_CHECK_EQUAL(cfg->interval->count(), 2000);
+  BOOST_CHECK(cfg->mode == checkpointing_mode::at_least_once);
+  BOOST_CHECK_EQUAL(cfg->retained, 3);
+  BOOST_CHECK(cfg->storage == checkpoint_storage_type::filesystem);
+  BOOST_CHECK_EQUAL(cfg->dir, "/tmp/x");
+  // Unset options keep the compiled-in defaults.
+  BOOST_CHECK_EQUAL(cfg->timeout.count(), default_checkpoint_config().timeout.count());
+  // Invalid values and combinations name the option.
+  caf::actor_system_config bad;
+  register_sluice(bad);
+  std::istringstream no_file2;
+  BOOST_REQUIRE(!bad.parse({"--checkpointing.interval=1s", "--checkpointing.unaligned",
+                            "--checkpointing.mode=at_least_once"},
+                           no_file2));
+  auto refused = read_checkpoint_config(bad);
+  BOOST_REQUIRE(!refused);
+  BOOST_CHECK(code_of(refused.error()) == ec::invalid_option);
+  BOOST_CHECK_NE(render(refused.error()).find("checkpointing.unaligned"), std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(checkpointing_defaults_follow_the_compiled_in_config) {
   system_config cfg;
   BOOST_REQUIRE(!cfg.parse_args({}));
