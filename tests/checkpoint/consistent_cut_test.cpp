@@ -77,6 +77,41 @@ BOOST_AUTO_TEST_CASE(unaligned_checkpoints_persist_in_flight_data) {
   BOOST_CHECK_GT(run.stats.summary.persisted_data.max, 0u);
 }
 
+BOOST_AUTO_TEST_CASE(aligned_timeout_switches_slow_alignments_to_unaligned) {
+  // Alignments behind the slow path take longer than 5 ms: they switch to
+  // unaligned and the cut stays exact with the channel state. With a
+  // timeout far above any alignment, every checkpoint stays aligned.
+  for (auto timeout : {5ms, 60'000ms}) {
+    temp_dir dir;
+    keyed_count_options o;
+    o.fast.count = 20'000;
+    o.slow.count = 4'000;
+    o.sink_delay = 300us;
+    auto cfg = retain_all(dir.path, 30ms);
+    cfg.unaligned = true;
+    cfg.aligned_timeout = timeout;
+    auto run = run_keyed_count(o, cfg);
+    BOOST_REQUIRE_MESSAGE(run.result.status == job_status::finished, run.result.message);
+    auto ids = run.storage->completed_ids();
+    BOOST_REQUIRE_GE(ids.size(), 2u);
+    // Only a switched (unaligned) snapshot persists in-flight records.
+    uint64_t in_flight = 0;
+    for (auto id : ids) {
+      auto v = read_unaligned_checkpoint(*run.storage, id);
+      in_flight += v.in_flight_records;
+      BOOST_CHECK_MESSAGE(v.replayed_counts == reference_counts(o, v.offsets),
+                          "aligned-timeout " << timeout.count() << " ms, checkpoint " << id
+                                             << ": not a consistent cut");
+    }
+    BOOST_TEST_MESSAGE("aligned-timeout " << timeout.count() << " ms: " << in_flight
+                                          << " in-flight records persisted");
+    if (timeout == 5ms)
+      BOOST_CHECK_GT(in_flight, 0u);
+    else
+      BOOST_CHECK_EQUAL(in_flight, 0u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(at_least_once_never_blocks_and_completes) {
   temp_dir dir;
   keyed_count_options o;
