@@ -79,6 +79,30 @@ caf::expected<pipeline_config> read_pipeline_config(const caf::actor_system_conf
   return result;
 }
 
+std::vector<std::string> take_flag_values(caf::actor_system_config& cfg,
+                                          std::vector<std::string>& args) {
+  auto& options = options_access::of(cfg);
+  std::vector<std::string> cleared;
+  for (auto i = args.begin(); i != args.end();) {
+    auto eq = i->find('=');
+    if (i->rfind("--", 0) == 0 && eq != std::string::npos) {
+      auto name = i->substr(2, eq - 2);
+      auto value = i->substr(eq + 1);
+      auto* opt = options.qualified_name_lookup(name);
+      if (opt != nullptr && opt->is_flag() && (value == "true" || value == "false")) {
+        if (value == "false") {
+          cleared.push_back(name);
+          i = args.erase(i);
+          continue;
+        }
+        *i = "--" + name;
+      }
+    }
+    ++i;
+  }
+  return cleared;
+}
+
 caf::expected<checkpoint_config> read_checkpoint_config(const caf::actor_system_config& cfg) {
   auto ms = [](caf::timespan t) {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count())

@@ -20,6 +20,9 @@
 // is created.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
@@ -44,6 +47,13 @@ void add_sluice_options(caf::actor_system_config& cfg);
 /// `ec::invalid_option` error names the option, the value and what is
 /// allowed. `add_sluice_options` registers the options.
 caf::expected<checkpoint_config> read_checkpoint_config(const caf::actor_system_config& cfg);
+
+/// CAF takes a flag without a value. Call before `cfg.parse(args)`:
+/// `--flag=true` becomes `--flag`, `--flag=false` is removed from `args` and
+/// named in the result, so the caller can clear what a config file set
+/// (`caf::put(cfg.content, name, false)`). Other arguments stay as they are.
+std::vector<std::string> take_flag_values(caf::actor_system_config& cfg,
+                                          std::vector<std::string>& args);
 
 /// The `pipeline.*` values the host's config holds after parsing, the
 /// compiled-in defaults for the ones not set, validated like

@@ -260,25 +260,7 @@ caf::error system_config::read_checkpointing() {
 
 caf::error system_config::parse_args(std::vector<std::string> args) {
   // CAF takes flags without a value; accept `--flag=true` / `--flag=false`.
-  std::vector<std::string> cleared_flags;
-  for (auto i = args.begin(); i != args.end();) {
-    auto eq = i->find('=');
-    if (i->rfind("--", 0) == 0 && eq != std::string::npos) {
-      auto name = i->substr(2, eq - 2);
-      auto value = i->substr(eq + 1);
-      auto* opt = custom_options_.qualified_name_lookup(name);
-      if (opt != nullptr && opt->is_flag() && (value == "true" || value == "false")) {
-        if (value == "true") {
-          *i = "--" + name;
-        } else {
-          cleared_flags.push_back(name);
-          i = args.erase(i);
-          continue;
-        }
-      }
-    }
-    ++i;
-  }
+  auto cleared_flags = take_flag_values(*this, args);
   // `--parallelism N` / `--parallelism=N`: Flink's spelling of `-p`.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--parallelism" && i + 1 < args.size()) {

@@ -44,31 +44,6 @@ public:
       .add(opts.batch, "batch", "clicks per message from the feeder actor");
   }
 
-  /// CAF takes a flag without a value; accepts `--flag=true` (becomes
-  /// `--flag`) and `--flag=false` (removed from `args`, named in the
-  /// result, so that the caller can clear what a config file set).
-  std::vector<std::string> take_flag_values(std::vector<std::string>& args) const {
-    std::vector<std::string> cleared;
-    for (auto i = args.begin(); i != args.end();) {
-      auto eq = i->find('=');
-      if (i->rfind("--", 0) == 0 && eq != std::string::npos) {
-        auto name = i->substr(2, eq - 2);
-        auto value = i->substr(eq + 1);
-        auto* opt = custom_options_.qualified_name_lookup(name);
-        if (opt != nullptr && opt->is_flag() && (value == "true" || value == "false")) {
-          if (value == "false") {
-            cleared.push_back(name);
-            i = args.erase(i);
-            continue;
-          }
-          *i = "--" + name;
-        }
-      }
-      ++i;
-    }
-    return cleared;
-  }
-
   sluice::apps::embedded_options opts;
 };
 
@@ -81,7 +56,7 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h" || arg == "-?")
       arg = "--long-help";
   host_config cfg;
-  auto cleared_flags = cfg.take_flag_values(args);
+  auto cleared_flags = sluice::take_flag_values(cfg, args);
   // As any CAF application: command line, then --config-file (default
   // caf-application.ini, if present), where [pipeline] works too.
   if (auto err = cfg.parse(args)) {
