@@ -42,10 +42,12 @@ public:
     return *key_;
   }
 
-  /// Registers or looks up keyed state; call it in `open` and keep the
-  /// reference: it follows the current key.
-  template <class T>
-  value_state<T>& state(const value_state_descriptor<T>& desc) {
+  /// Registers or looks up keyed state of any kind (value_state_descriptor,
+  /// list_state_descriptor, map_state_descriptor, reducing_state_descriptor,
+  /// aggregating_state_descriptor: see keyed_state_backend::get_state); call
+  /// it in `open` and keep the reference: it follows the current key.
+  template <class Descriptor>
+  auto& state(const Descriptor& desc) {
     return state_->get_state(desc);
   }
 

@@ -95,16 +95,17 @@ private:
   const keyed_state_meta& meta_;
 };
 
-/// Throws ec::state_type_mismatch unless `meta` describes `state`'s type.
+/// Throws ec::state_type_mismatch unless `meta` describes `state`'s kind and
+/// type.
 void check_restored_type(const keyed_state_base& state, const keyed_state_meta& meta) {
-  if (meta.kind == state_kind::value && meta.type_fingerprint == state.type_fingerprint())
+  if (meta.kind == state.kind() && meta.type_fingerprint == state.type_fingerprint())
     return;
   throw exception(ec::state_type_mismatch,
                   "keyed state '" + state.name() + "': the checkpoint holds a "
                     + kind_name(meta.kind) + " state with type fingerprint "
                     + hex(meta.type_fingerprint) + ", but the operator registers it as "
-                    + type_name(state.state_type()) + " (value state, type fingerprint "
-                    + hex(state.type_fingerprint()) + ")");
+                    + type_name(state.state_type()) + " (" + kind_name(state.kind())
+                    + " state, type fingerprint " + hex(state.type_fingerprint()) + ")");
 }
 
 } // namespace
@@ -161,7 +162,7 @@ std::unique_ptr<keyed_state_snapshot> keyed_state_backend::snapshot() const {
   for (const auto& state : states_) {
     if (state->size() == 0)
       continue;
-    keyed_state_meta meta{state->name(), state->type_fingerprint(), state_kind::value};
+    keyed_state_meta meta{state->name(), state->type_fingerprint(), state->kind()};
     result->states_.push_back({std::move(meta), state->copy_entries()});
     result->num_entries_ += state->size();
   }

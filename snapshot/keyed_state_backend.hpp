@@ -1,5 +1,7 @@
 // Keyed state of one subtask of a keyed operator, in memory (Flink's
-// KeyedStateBackend, heap flavour; LMDB and TTL come later).
+// KeyedStateBackend, heap flavour; LMDB and TTL come later). Five kinds of
+// state, as in Flink: value_state, list_state, map_state, reducing_state,
+// aggregating_state (one header each).
 //
 // Owned by the keyed operator (one per operator instance in a subtask) and
 // used from the one actor that hosts it: not thread-safe. The operator sets
@@ -14,13 +16,17 @@
 // entries then, after its type fingerprint was checked.
 //
 // Errors: `get_state` throws sluice::exception(ec::state_type_mismatch) when a
-// name is reused with another type, or when restored entries of that name
-// have another type fingerprint. Other misuse (key group outside the range,
+// name is reused with another kind or type, or when restored entries of that
+// name have another kind or type fingerprint. Other misuse (key group outside the range,
 // state used before a key was set) is a programmer error (assert).
 #pragma once
 
+#include "snapshot/aggregating_state.hpp"
 #include "snapshot/error.hpp"
 #include "snapshot/key_groups.hpp"
+#include "snapshot/list_state.hpp"
+#include "snapshot/map_state.hpp"
+#include "snapshot/reducing_state.hpp"
 #include "snapshot/state_descriptor.hpp"
 #include "snapshot/state_file.hpp"
 #include "snapshot/value_state.hpp"
@@ -139,29 +145,41 @@ public:
     return ctx_->key_group;
   }
 
-  /// The state named by `desc`, registering it on first use. The same name and
-  /// type always return the same object (stable address for the backend's
-  /// lifetime). Throws sluice::exception(ec::state_type_mismatch) naming the
-  /// state and both types when `desc.name` is registered with another type.
+  /// The state named by `desc`, registering it on first use. The same name,
+  /// kind and types always return the same object (stable address for the
+  /// backend's lifetime; functions of later descriptors are ignored). Throws
+  /// sluice::exception(ec::state_type_mismatch) naming the state and both
+  /// state types when `desc.name` is registered with another kind or type.
   /// On registration the state takes the restored entries of its name
   /// (restore_entry): ec::state_type_mismatch naming the state and both
   /// fingerprints when their type fingerprint or kind differs,
   /// ec::corrupt_file when a value does not decode, ec::not_serializable
-  /// when T cannot be decoded at all. After such an error the state is not
-  /// registered and the restored entries stay unclaimed.
+  /// when the stored type cannot be decoded at all. After such an error the
+  /// state is not registered and the restored entries stay unclaimed.
   template <class T>
   value_state<T>& get_state(const value_state_descriptor<T>& desc) {
-    if (auto* existing = find_state(desc.name)) {
-      if (existing->state_type() != typeid(value_state<T>))
-        throw_type_mismatch(*existing, typeid(value_state<T>));
-      return static_cast<value_state<T>&>(*existing);
-    }
-    auto state = std::make_unique<value_state<T>>(desc.name, *ctx_);
-    if (!restored_.empty())
-      claim_restored(*state);
-    auto& result = *state;
-    states_.push_back(std::move(state));
-    return result;
+    return get_or_register<value_state<T>>(desc.name);
+  }
+
+  template <class T>
+  list_state<T>& get_state(const list_state_descriptor<T>& desc) {
+    return get_or_register<list_state<T>>(desc.name);
+  }
+
+  template <class UK, class UV>
+  map_state<UK, UV>& get_state(const map_state_descriptor<UK, UV>& desc) {
+    return get_or_register<map_state<UK, UV>>(desc.name);
+  }
+
+  template <class T>
+  reducing_state<T>& get_state(const reducing_state_descriptor<T>& desc) {
+    return get_or_register<reducing_state<T>>(desc.name, desc.reduce);
+  }
+
+  template <class IN, class ACC, class OUT>
+  aggregating_state<IN, ACC, OUT>&
+  get_state(const aggregating_state_descriptor<IN, ACC, OUT>& desc) {
+    return get_or_register<aggregating_state<IN, ACC, OUT>>(desc.name, desc.fn);
   }
 
   // --- checkpoints ---------------------------------------------------------
@@ -206,6 +224,23 @@ public:
   }
 
 private:
+  /// get_state: the registered state `name` of type S, or a new S(name, ctx,
+  /// args...) that took its restored entries.
+  template <class S, class... Args>
+  S& get_or_register(const std::string& name, const Args&... args) {
+    if (auto* existing = find_state(name)) {
+      if (existing->state_type() != typeid(S))
+        throw_type_mismatch(*existing, typeid(S));
+      return static_cast<S&>(*existing);
+    }
+    auto state = std::make_unique<S>(name, *ctx_, args...);
+    if (!restored_.empty())
+      claim_restored(*state);
+    auto& result = *state;
+    states_.push_back(std::move(state));
+    return result;
+  }
+
   /// The registered state named `name`, or nullptr. Linear: an operator has
   /// a handful of states and looks them up once, not per record.
   keyed_state_base* find_state(std::string_view name) const noexcept;

@@ -22,6 +22,7 @@
 
 #include "snapshot/key_groups.hpp"
 #include "snapshot/state_codec.hpp"
+#include "snapshot/state_file.hpp"
 
 #include <cassert>
 #include <cstddef>
@@ -93,8 +94,10 @@ public:
   virtual void encode_to(keyed_entry_sink& sink) const = 0;
 };
 
-/// Type-erased base of every keyed state kind, so the backend can hold states
-/// of different types and snapshot or restore them without knowing `T`.
+/// Type-erased base of every keyed state kind (value_state here, list_state,
+/// map_state, reducing_state, aggregating_state in their headers), so the
+/// backend can hold states of different types and snapshot or restore them
+/// without knowing `T`.
 class keyed_state_base {
 public:
   keyed_state_base(const keyed_state_base&) = delete;
@@ -112,10 +115,19 @@ public:
     return *state_type_;
   }
 
-  /// type_fingerprint<T>() of the value type (see type_fingerprint.hpp):
-  /// stored with the state's entries, compared on restore.
+  /// Identifies the stored value type, and the state kind when that is not
+  /// a plain value (value_state<T>: type_fingerprint<T>(); the other kinds
+  /// mix in their kind, see their headers): stored with the state's entries,
+  /// compared on restore.
   uint64_t type_fingerprint() const noexcept {
     return fingerprint_;
+  }
+
+  /// How entries are laid out in a state file (value: one encoded value per
+  /// key; list: the key's whole list; map: the key's whole map). Stored
+  /// with the entries and compared on restore along with the fingerprint.
+  state_kind kind() const noexcept {
+    return kind_;
   }
 
   /// Number of entries over all keys.
@@ -137,15 +149,72 @@ public:
                              std::string_view value) = 0;
 
 protected:
-  keyed_state_base(std::string name, const std::type_info& state_type, uint64_t fingerprint)
-    : name_(std::move(name)), state_type_(&state_type), fingerprint_(fingerprint) {
+  keyed_state_base(std::string name, const std::type_info& state_type, uint64_t fingerprint,
+                   state_kind kind)
+    : name_(std::move(name)), state_type_(&state_type), fingerprint_(fingerprint), kind_(kind) {
   }
 
 private:
   std::string name_;
   const std::type_info* state_type_;
   uint64_t fingerprint_;
+  state_kind kind_;
 };
+
+namespace detail {
+
+/// Encodes a stored value as is (value, list, reducing, aggregating state).
+struct encode_stored_value {
+  template <class V>
+  void operator()(const V& value, std::string& out) const {
+    encode_value(value, out);
+  }
+};
+
+/// The entries of a state at snapshot time: a copy of its per-key-group
+/// tables (`Map`: key bytes -> stored value), encoded on demand with
+/// `Encode` (a stateless `void(const stored&, std::string&)`), one key
+/// group after the other.
+template <class Map, class Encode = encode_stored_value>
+class keyed_entries_copy final : public keyed_state_copy {
+public:
+  keyed_entries_copy(uint32_t first, std::vector<Map> groups, size_t size)
+    : first_(first), groups_(std::move(groups)), size_(size) {
+  }
+
+  size_t size() const noexcept override {
+    return size_;
+  }
+
+  void encode_to(keyed_entry_sink& sink) const override {
+    std::string buf;
+    for (size_t i = 0; i < groups_.size(); ++i) {
+      for (const auto& [key, value] : groups_[i]) {
+        buf.clear();
+        Encode{}(value, buf);
+        sink.add(first_ + static_cast<uint32_t>(i), key, buf);
+      }
+    }
+  }
+
+private:
+  uint32_t first_;
+  std::vector<Map> groups_;
+  size_t size_;
+};
+
+/// FNV-1a 64 of "sluice-v1:<kind>:" + `description`, for the fingerprints
+/// of the state kinds other than value (so that, e.g., a list state of T
+/// and a value state of std::vector<T> never match).
+inline uint64_t kind_fingerprint(std::string_view kind, const std::string& description) {
+  std::string s{"sluice-v1:"};
+  s += kind;
+  s += ':';
+  s += description;
+  return fnv1a_64(s);
+}
+
+} // namespace detail
 
 template <class T>
 class value_state final : public keyed_state_base {
@@ -155,7 +224,8 @@ public:
 
   /// Called by keyed_state_backend::get_state only.
   value_state(std::string name, const current_key_context& ctx)
-    : keyed_state_base(std::move(name), typeid(value_state<T>), sluice::type_fingerprint<T>()),
+    : keyed_state_base(std::move(name), typeid(value_state<T>), sluice::type_fingerprint<T>(),
+                       state_kind::value),
       ctx_(&ctx),
       groups_(ctx.range.size()) {
   }
@@ -244,7 +314,8 @@ public:
 
   std::unique_ptr<const keyed_state_copy> copy_entries() const override {
     if constexpr (is_serializable_v<T>)
-      return std::make_unique<const entries_copy>(ctx_->range.first, groups_, size_);
+      return std::make_unique<const detail::keyed_entries_copy<map_type>>(ctx_->range.first,
+                                                                          groups_, size_);
     else
       throw_not_serializable();
   }
@@ -264,34 +335,6 @@ public:
   }
 
 private:
-  /// The entries at snapshot time: a copy of the tables.
-  class entries_copy final : public keyed_state_copy {
-  public:
-    entries_copy(uint32_t first, std::vector<map_type> groups, size_t size)
-      : first_(first), groups_(std::move(groups)), size_(size) {
-    }
-
-    size_t size() const noexcept override {
-      return size_;
-    }
-
-    void encode_to(keyed_entry_sink& sink) const override {
-      std::string buf;
-      for (size_t i = 0; i < groups_.size(); ++i) {
-        for (const auto& [key, value] : groups_[i]) {
-          buf.clear();
-          encode_value(value, buf);
-          sink.add(first_ + static_cast<uint32_t>(i), key, buf);
-        }
-      }
-    }
-
-  private:
-    uint32_t first_;
-    std::vector<map_type> groups_;
-    size_t size_;
-  };
-
   [[noreturn]] void throw_not_serializable() const {
     throw exception(ec::not_serializable,
                     "keyed state '" + name() + "' holds values of type "
