@@ -30,6 +30,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/barrier_aligner.hpp"
+#include "actors/batch_codec.hpp"
 #include "actors/input_queues.hpp"
 #include "actors/operator_chain.hpp"
 #include "actors/watermark_tracker.hpp"
@@ -79,6 +80,8 @@ struct subtask_state {
   std::optional<uint64_t> unaligned_id;
   std::shared_ptr<snapshot_task> unaligned_task;
   std::vector<bool> recording;
+  /// Codec of the input records, looked up when recording starts.
+  batch_codec input_codec;
   std::chrono::steady_clock::time_point unaligned_start;
   bool flush_scheduled = false;
   bool pump_scheduled = false;

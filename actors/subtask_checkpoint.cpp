@@ -168,7 +168,8 @@ bool start_unaligned(subtask_self self, uint64_t id, timestamp ts, const std::ve
   }
   auto n = st.inputs ? st.inputs->num_channels() : 0;
   st.recording.assign(n, false);
-  auto codec = input_codec(self);
+  st.input_codec = input_codec(self);
+  auto codec = st.input_codec;
   for (uint32_t c = 0; c < n; ++c) {
     if (c < skip.size() && skip[c])
       continue;
@@ -246,7 +247,7 @@ void on_data_arrival(subtask_self self, uint32_t ch, uint64_t seq, const batch_p
   auto& st = self->state;
   if (st.unaligned_id && ch < st.recording.size() && st.recording[ch])
     st.unaligned_task->channel_state.push_back(
-      in_flight_batch{channel_direction::input, ch, seq, b, input_codec(self)});
+      in_flight_batch{channel_direction::input, ch, seq, b, st.input_codec});
 }
 
 void on_eos_arrival(subtask_self self, uint32_t ch) {
