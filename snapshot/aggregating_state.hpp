@@ -40,8 +40,17 @@
 namespace sluice {
 
 template <class IN, class ACC, class OUT>
-class aggregating_state final : public keyed_state_base {
+class aggregating_state final : public keyed_state_base, public detail::key_group_tables<ACC> {
+  using tables = detail::key_group_tables<ACC>;
+  using tables::ctx_;
+  using tables::current_key;
+  using tables::current_map;
+  using tables::groups_;
+  using tables::size_;
+  using tables::what_;
+
 public:
+  using tables::size_in_key_group;
   using input_type = IN;
   using accumulator_type = ACC;
   using output_type = OUT;
@@ -59,9 +68,8 @@ public:
   aggregating_state(std::string name, const current_key_context& ctx, function_type fn)
     : keyed_state_base(std::move(name), typeid(aggregating_state<IN, ACC, OUT>), fingerprint(),
                        state_kind::value),
-      ctx_(&ctx),
-      fn_(std::move(fn)),
-      groups_(ctx.range.size()) {
+      tables(ctx),
+      fn_(std::move(fn)) {
     assert(fn_.valid());
   }
 
@@ -109,11 +117,6 @@ public:
     return size_;
   }
 
-  /// Keys with an accumulator in one key group; 0 outside the range.
-  size_t size_in_key_group(uint32_t key_group) const noexcept {
-    return ctx_->range.contains(key_group) ? groups_[key_group - ctx_->range.first].size() : 0;
-  }
-
   bool serializable() const noexcept override {
     return is_serializable_v<ACC>;
   }
@@ -148,26 +151,7 @@ private:
                       + ", which CAF cannot serialize: give the type an inspect() overload");
   }
 
-  std::string_view current_key() const noexcept {
-    assert(ctx_->has_key && "keyed state used before set_current_key");
-    return ctx_->key;
-  }
-
-  map_type& current_map() noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const map_type& current_map() const noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const current_key_context* ctx_;
   function_type fn_;
-  std::vector<map_type> groups_; // index: key group - range.first
-  size_t size_ = 0;
-  std::string what_; // names the state in decoding errors, set on first restore
 };
 
 } // namespace sluice

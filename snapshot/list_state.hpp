@@ -38,8 +38,17 @@
 namespace sluice {
 
 template <class T>
-class list_state final : public keyed_state_base {
+class list_state final : public keyed_state_base, public detail::key_group_tables<std::vector<T>> {
+  using tables = detail::key_group_tables<std::vector<T>>;
+  using tables::ctx_;
+  using tables::current_key;
+  using tables::current_map;
+  using tables::groups_;
+  using tables::size_;
+  using tables::what_;
+
 public:
+  using tables::size_in_key_group;
   using value_type = T;
   using list_type = std::vector<T>;
   using map_type = tsl::robin_map<std::string, list_type, key_bytes_hash, std::equal_to<>>;
@@ -53,8 +62,7 @@ public:
   /// Called by keyed_state_backend::get_state only.
   list_state(std::string name, const current_key_context& ctx)
     : keyed_state_base(std::move(name), typeid(list_state<T>), fingerprint(), state_kind::list),
-      ctx_(&ctx),
-      groups_(ctx.range.size()) {
+      tables(ctx) {
   }
 
   using keyed_state_base::name;
@@ -133,11 +141,6 @@ public:
     return size_;
   }
 
-  /// Keys with a non-empty list in one key group; 0 outside the range.
-  size_t size_in_key_group(uint32_t key_group) const noexcept {
-    return ctx_->range.contains(key_group) ? groups_[key_group - ctx_->range.first].size() : 0;
-  }
-
   /// Calls f(std::string_view key_bytes, const std::vector<T>& list) for
   /// every key of `key_group`, in unspecified order; nothing for a key group
   /// outside the range. `f` must not modify this state.
@@ -193,25 +196,6 @@ private:
                       + ", which CAF cannot serialize: give the type an inspect() overload");
   }
 
-  std::string_view current_key() const noexcept {
-    assert(ctx_->has_key && "keyed state used before set_current_key");
-    return ctx_->key;
-  }
-
-  map_type& current_map() noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const map_type& current_map() const noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const current_key_context* ctx_;
-  std::vector<map_type> groups_; // index: key group - range.first
-  size_t size_ = 0;
-  std::string what_; // names the state in decoding errors, set on first restore
 };
 
 } // namespace sluice

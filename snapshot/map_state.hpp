@@ -41,8 +41,17 @@
 namespace sluice {
 
 template <class UK, class UV>
-class map_state final : public keyed_state_base {
+class map_state final : public keyed_state_base, public detail::key_group_tables<tsl::robin_map<UK, UV>> {
+  using tables = detail::key_group_tables<tsl::robin_map<UK, UV>>;
+  using tables::ctx_;
+  using tables::current_key;
+  using tables::current_map;
+  using tables::groups_;
+  using tables::size_;
+  using tables::what_;
+
 public:
+  using tables::size_in_key_group;
   using user_key_type = UK;
   using user_value_type = UV;
   /// The mappings of one key.
@@ -62,8 +71,7 @@ public:
   map_state(std::string name, const current_key_context& ctx)
     : keyed_state_base(std::move(name), typeid(map_state<UK, UV>), fingerprint(),
                        state_kind::map),
-      ctx_(&ctx),
-      groups_(ctx.range.size()) {
+      tables(ctx) {
   }
 
   using keyed_state_base::name;
@@ -161,11 +169,6 @@ public:
     return size_;
   }
 
-  /// Keys with a non-empty map in one key group; 0 outside the range.
-  size_t size_in_key_group(uint32_t key_group) const noexcept {
-    return ctx_->range.contains(key_group) ? groups_[key_group - ctx_->range.first].size() : 0;
-  }
-
   /// Calls f(std::string_view key_bytes, const user_map_type& mappings) for
   /// every key of `key_group`, in unspecified order; nothing for a key group
   /// outside the range. `f` must not modify this state.
@@ -257,25 +260,6 @@ private:
                       + ", which CAF cannot serialize: give the types an inspect() overload");
   }
 
-  std::string_view current_key() const noexcept {
-    assert(ctx_->has_key && "keyed state used before set_current_key");
-    return ctx_->key;
-  }
-
-  map_type& current_map() noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const map_type& current_map() const noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const current_key_context* ctx_;
-  std::vector<map_type> groups_; // index: key group - range.first
-  size_t size_ = 0;
-  std::string what_; // names the state in decoding errors, set on first restore
 };
 
 } // namespace sluice

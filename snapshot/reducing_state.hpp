@@ -36,8 +36,17 @@
 namespace sluice {
 
 template <class T>
-class reducing_state final : public keyed_state_base {
+class reducing_state final : public keyed_state_base, public detail::key_group_tables<T> {
+  using tables = detail::key_group_tables<T>;
+  using tables::ctx_;
+  using tables::current_key;
+  using tables::current_map;
+  using tables::groups_;
+  using tables::size_;
+  using tables::what_;
+
 public:
+  using tables::size_in_key_group;
   using value_type = T;
   using reduce_function = typename reducing_state_descriptor<T>::reduce_function;
   using map_type = tsl::robin_map<std::string, T, key_bytes_hash, std::equal_to<>>;
@@ -53,9 +62,8 @@ public:
   reducing_state(std::string name, const current_key_context& ctx, reduce_function reduce)
     : keyed_state_base(std::move(name), typeid(reducing_state<T>), fingerprint(),
                        state_kind::value),
-      ctx_(&ctx),
-      reduce_(std::move(reduce)),
-      groups_(ctx.range.size()) {
+      tables(ctx),
+      reduce_(std::move(reduce)) {
     assert(reduce_);
   }
 
@@ -95,11 +103,6 @@ public:
     return size_;
   }
 
-  /// Keys with a value in one key group; 0 outside the range.
-  size_t size_in_key_group(uint32_t key_group) const noexcept {
-    return ctx_->range.contains(key_group) ? groups_[key_group - ctx_->range.first].size() : 0;
-  }
-
   bool serializable() const noexcept override {
     return is_serializable_v<T>;
   }
@@ -134,26 +137,7 @@ private:
                       + ", which CAF cannot serialize: give the type an inspect() overload");
   }
 
-  std::string_view current_key() const noexcept {
-    assert(ctx_->has_key && "keyed state used before set_current_key");
-    return ctx_->key;
-  }
-
-  map_type& current_map() noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const map_type& current_map() const noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const current_key_context* ctx_;
   reduce_function reduce_;
-  std::vector<map_type> groups_; // index: key group - range.first
-  size_t size_ = 0;
-  std::string what_; // names the state in decoding errors, set on first restore
 };
 
 } // namespace sluice

@@ -216,9 +216,61 @@ inline uint64_t kind_fingerprint(std::string_view kind, const std::string& descr
 
 } // namespace detail
 
-template <class T>
-class value_state final : public keyed_state_base {
+namespace detail {
+
+/// What every in-memory keyed state kind shares: one table per key group of
+/// the backend's range, keyed by serialized key bytes, the entry of the
+/// current key found with the precomputed hash. `V` is what a key holds.
+template <class V>
+class key_group_tables {
 public:
+  using table_type = tsl::robin_map<std::string, V, key_bytes_hash, std::equal_to<>>;
+
+  explicit key_group_tables(const current_key_context& ctx)
+    : ctx_(&ctx), groups_(ctx.range.size()) {
+  }
+
+  /// Entries in one key group; 0 for a key group outside the backend's range.
+  size_t size_in_key_group(uint32_t key_group) const noexcept {
+    return ctx_->range.contains(key_group) ? groups_[key_group - ctx_->range.first].size() : 0;
+  }
+
+protected:
+  std::string_view current_key() const noexcept {
+    assert(ctx_->has_key && "keyed state used before set_current_key");
+    return ctx_->key;
+  }
+
+  table_type& current_map() noexcept {
+    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
+    return groups_[ctx_->key_group - ctx_->range.first];
+  }
+
+  const table_type& current_map() const noexcept {
+    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
+    return groups_[ctx_->key_group - ctx_->range.first];
+  }
+
+  const current_key_context* ctx_;
+  std::vector<table_type> groups_; // index: key group - range.first
+  size_t size_ = 0;
+  std::string what_; // names the state in decoding errors, set on first restore
+};
+
+} // namespace detail
+
+template <class T>
+class value_state final : public keyed_state_base, public detail::key_group_tables<T> {
+  using tables = detail::key_group_tables<T>;
+  using tables::ctx_;
+  using tables::current_key;
+  using tables::current_map;
+  using tables::groups_;
+  using tables::size_;
+  using tables::what_;
+
+public:
+  using tables::size_in_key_group;
   using value_type = T;
   using map_type = tsl::robin_map<std::string, T, key_bytes_hash, std::equal_to<>>;
 
@@ -226,8 +278,7 @@ public:
   value_state(std::string name, const current_key_context& ctx)
     : keyed_state_base(std::move(name), typeid(value_state<T>), sluice::type_fingerprint<T>(),
                        state_kind::value),
-      ctx_(&ctx),
-      groups_(ctx.range.size()) {
+      tables(ctx) {
   }
 
   using keyed_state_base::name;
@@ -292,11 +343,6 @@ public:
     return size_;
   }
 
-  /// Entries in one key group; 0 for a key group outside the backend's range.
-  size_t size_in_key_group(uint32_t key_group) const noexcept {
-    return ctx_->range.contains(key_group) ? groups_[key_group - ctx_->range.first].size() : 0;
-  }
-
   /// Calls f(std::string_view key_bytes, const T& value) for every entry of
   /// `key_group`, in unspecified order; nothing for a key group outside the
   /// range. `f` must not modify this state.
@@ -342,25 +388,6 @@ private:
                       + ", which CAF cannot serialize: give the type an inspect() overload");
   }
 
-  std::string_view current_key() const noexcept {
-    assert(ctx_->has_key && "keyed state used before set_current_key");
-    return ctx_->key;
-  }
-
-  map_type& current_map() noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const map_type& current_map() const noexcept {
-    assert(ctx_->has_key && ctx_->range.contains(ctx_->key_group));
-    return groups_[ctx_->key_group - ctx_->range.first];
-  }
-
-  const current_key_context* ctx_;
-  std::vector<map_type> groups_; // index: key group - range.first
-  size_t size_ = 0;
-  std::string what_; // names the state in decoding errors, set on first restore
 };
 
 } // namespace sluice
