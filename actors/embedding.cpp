@@ -45,11 +45,41 @@ void add_checkpointing_options(caf::config_option_set& options) {
     .add<std::string>("savepoint-dir", "default savepoint target directory");
 }
 
+void add_state_options(caf::config_option_set& options) {
+  if (options.qualified_name_lookup("state.backend") != nullptr)
+    return; // a second call
+  caf::actor_system_config::opt_group{options, "state"}
+    .add<std::string>("backend", "where keyed state lives: hashmap (memory) or lmdb (disk)")
+    .add<bool>("incremental", "incremental checkpoints of the lmdb backend")
+    .add<std::string>("local-dir", "root of the lmdb working directories")
+    .add<int64_t>("lmdb-cache-entries",
+                  "per state, decoded entries lmdb keeps in memory across batches");
+}
+
+/// The value of option `key` as the option classes' `set` parses it
+/// (timespans as "<n>ms"), or nullopt when the config does not hold it.
+std::optional<std::string> option_text(const caf::actor_system_config& cfg,
+                                       const std::string& key) {
+  if (auto t = caf::get_if<caf::timespan>(&cfg, key))
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(*t).count())
+           + "ms";
+  if (auto b = caf::get_if<bool>(&cfg, key))
+    return std::string{*b ? "true" : "false"};
+  if (auto i = caf::get_if<int32_t>(&cfg, key))
+    return std::to_string(*i);
+  if (auto i = caf::get_if<int64_t>(&cfg, key))
+    return std::to_string(*i);
+  if (auto str = caf::get_if<std::string>(&cfg, key))
+    return *str;
+  return std::nullopt;
+}
+
 } // namespace
 
 void add_sluice_options(caf::actor_system_config& cfg) {
   auto& options = options_access::of(cfg);
   add_checkpointing_options(options);
+  add_state_options(options);
   if (options.qualified_name_lookup("pipeline.parallelism") != nullptr)
     return; // sluice::system_config, or a second call
   caf::actor_system_config::opt_group{options, "pipeline"}
@@ -104,26 +134,26 @@ std::vector<std::string> take_flag_values(caf::actor_system_config& cfg,
 }
 
 caf::expected<checkpoint_config> read_checkpoint_config(const caf::actor_system_config& cfg) {
-  auto ms = [](caf::timespan t) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
-           + "ms";
-  };
   checkpoint_config result;
   for (auto name : checkpoint_config::option_names()) {
-    auto key = "checkpointing." + std::string{name};
-    std::optional<std::string> value;
-    if (auto t = caf::get_if<caf::timespan>(&cfg, key))
-      value = name == "interval" && t->count() == 0 ? std::string{"off"} : ms(*t);
-    else if (auto i = caf::get_if<int32_t>(&cfg, key))
-      value = std::to_string(*i);
-    else if (auto b = caf::get_if<bool>(&cfg, key))
-      value = *b ? "true" : "false";
-    else if (auto str = caf::get_if<std::string>(&cfg, key))
-      value = *str;
+    auto value = option_text(cfg, "checkpointing." + std::string{name});
+    if (value && name == "interval" && *value == "0ms")
+      value = "off";
     if (value)
       if (auto err = result.set(name, *value))
         return make_error(ec::invalid_option, *err);
   }
+  if (auto err = result.validate())
+    return make_error(ec::invalid_option, *err);
+  return result;
+}
+
+caf::expected<state_config> read_state_config(const caf::actor_system_config& cfg) {
+  state_config result;
+  for (auto name : state_config::option_names())
+    if (auto value = option_text(cfg, "state." + std::string{name}))
+      if (auto err = result.set(name, *value))
+        return make_error(ec::invalid_option, *err);
   if (auto err = result.validate())
     return make_error(ec::invalid_option, *err);
   return result;

@@ -13,8 +13,10 @@
 //   cfg.parse(argc, argv);                  // the host's own parsing
 //   auto pipeline = sluice::read_pipeline_config(cfg);  // caf::expected
 //   auto checkpoints = sluice::read_checkpoint_config(cfg);
+//   auto state = sluice::read_state_config(cfg);       // --state.backend=lmdb
 //   caf::actor_system sys{cfg};
 //   sluice::environment env{sys, *pipeline};
+//   env.set_checkpoint_config(*checkpoints).set_state_config(*state);
 //
 // Call both from the thread that builds the config, before the actor system
 // is created.
@@ -28,15 +30,16 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/pipeline_config.hpp"
+#include "actors/state_config.hpp"
 
 namespace sluice {
 
 /// `register_sluice` calls it; does nothing when the config has them
 /// already. Adds the `pipeline.*` options (`parallelism`, `max-parallelism`,
-/// `batch-size`, `buffer-timeout`, `buffers-per-channel`) and every
-/// `checkpointing.*` option to a host's config, so its command line
-/// (`--pipeline.parallelism=2`), config file (`[pipeline]`,
-/// `[checkpointing]`) and `--long-help` know them. Not `pipeline.threads`: the
+/// `batch-size`, `buffer-timeout`, `buffers-per-channel`), every
+/// `checkpointing.*` and every `state.*` option to a host's config, so its
+/// command line (`--pipeline.parallelism=2`), config file (`[pipeline]`,
+/// `[checkpointing]`, `[state]`) and `--long-help` know them. Not `pipeline.threads`: the
 /// host's actor system has the threads the host gave it. Not for
 /// `sluice::system_config`, which has these options already.
 void add_sluice_options(caf::actor_system_config& cfg);
@@ -47,6 +50,13 @@ void add_sluice_options(caf::actor_system_config& cfg);
 /// `ec::invalid_option` error names the option, the value and what is
 /// allowed. `add_sluice_options` registers the options.
 caf::expected<checkpoint_config> read_checkpoint_config(const caf::actor_system_config& cfg);
+
+/// The `state.*` values (backend, incremental, local-dir,
+/// lmdb-cache-entries) the config holds after parsing, over the compiled-in
+/// defaults, validated: an `ec::invalid_option` error names the option, the
+/// value and what is allowed. `add_sluice_options` registers the options
+/// (also on sluice::system_config, whose `state()` reads them this way).
+caf::expected<state_config> read_state_config(const caf::actor_system_config& cfg);
 
 /// CAF takes a flag without a value. Call before `cfg.parse(args)`:
 /// `--flag=true` becomes `--flag`, `--flag=false` is removed from `args` and

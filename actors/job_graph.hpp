@@ -15,6 +15,7 @@
 
 #include "actors/batch_codec.hpp"
 #include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/state_config.hpp"
 #include "actors/operator.hpp"
 #include "actors/output_router.hpp"
 #include "actors/pipeline_config.hpp"
@@ -113,6 +114,11 @@ struct execution_plan {
   pipeline_config config;
   /// Checkpointing of the job (off unless `checkpointing.interval` is set).
   checkpoint_config checkpointing;
+  /// Where keyed state lives (`state.*`).
+  state_config state;
+  /// The job's id (32 hex digits), set by runtime::submit; names the lmdb
+  /// working directories.
+  std::string job_id;
   /// Logical nodes with resolved parallelism and uid.
   std::vector<job_node> nodes;
   /// Topologically ordered: every edge goes from a lower to a higher id.

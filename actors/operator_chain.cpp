@@ -71,6 +71,13 @@ void operator_chain::open(const initialization_context& init) {
     links_[active_].op->open(*contexts_[active_]);
   }
   active_ = 0;
+  end_state_batches();
+}
+
+void operator_chain::end_state_batches() {
+  for (auto& l : links_)
+    if (l.state)
+      l.state->end_batch();
 }
 
 bool operator_chain::is_source() const noexcept {
@@ -91,6 +98,7 @@ void operator_chain::process(const batch_ptr& b) {
   ++m.batches_in;
   active_ = 0;
   links_.front().op->process(b, *contexts_.front());
+  end_state_batches();
 }
 
 void operator_chain::emit_from(size_t index, batch_ptr b) {
@@ -113,6 +121,7 @@ void operator_chain::emit_from(size_t index, batch_ptr b) {
 
 void operator_chain::process_watermark(timestamp wm) {
   watermark_from(static_cast<size_t>(-1), wm);
+  end_state_batches();
 }
 
 void operator_chain::watermark_from(size_t index, timestamp wm) {
@@ -143,6 +152,7 @@ void operator_chain::finish_input() {
   for (active_ = 0; active_ < links_.size(); ++active_)
     links_[active_].op->close(*contexts_[active_]);
   active_ = 0;
+  end_state_batches();
 }
 
 void operator_chain::flush() {

@@ -108,6 +108,10 @@ public:
   std::function<void(timestamp)> on_output_watermark;
 
 private:
+  /// Ends the state backends' batch (lmdb commits its write transaction):
+  /// called at the end of every call that may have touched keyed state.
+  void end_state_batches();
+
   class context;
 
   void emit_from(size_t index, batch_ptr b);

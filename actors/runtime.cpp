@@ -122,7 +122,9 @@ std::string new_job_id() {
 
 job_client runtime::submit(execution_plan plan) {
   check(plan.checkpointing);
+  check(plan.state);
   auto job_id = new_job_id();
+  plan.job_id = job_id;
   checkpoint_storage_ptr storage;
   if (plan.checkpointing.enabled())
     storage = plan.checkpointing.storage == checkpoint_storage_type::filesystem
@@ -143,6 +145,11 @@ job_client runtime::submit(execution_plan plan) {
 void check(const pipeline_config& cfg) {
   if (auto err = validate(cfg))
     throw exception(ec::invalid_option, render(err));
+}
+
+void check(const state_config& cfg) {
+  if (auto problem = cfg.validate())
+    throw exception(ec::invalid_option, *problem);
 }
 
 void check(const checkpoint_config& cfg) {

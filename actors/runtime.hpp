@@ -98,4 +98,8 @@ void check(const pipeline_config& cfg);
 /// validate's message when `cfg` is invalid.
 void check(const checkpoint_config& cfg);
 
+/// Throws sluice::exception(ec::invalid_option) with state_config::
+/// validate's message when `cfg` is invalid.
+void check(const state_config& cfg);
+
 } // namespace sluice

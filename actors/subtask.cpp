@@ -1,5 +1,7 @@
 #include "actors/subtask.hpp"
 
+#include <cctype>
+
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
@@ -298,6 +300,26 @@ void on_credit(self_ptr self, const credit_msg& m) {
   }
 }
 
+/// The keyed state backend of operator `uid` in this subtask attempt; lmdb
+/// works in `<state.local-dir>/<job-id>/<uid>-<subtask>-<attempt>`.
+keyed_backend_options backend_options(const execution_plan& plan, const std::string& uid,
+                                      uint32_t subtask, uint64_t attempt) {
+  keyed_backend_options opts;
+  opts.kind = plan.state.backend;
+  if (opts.kind == state_backend_kind::lmdb) {
+    std::string name;
+    for (char c : uid)
+      name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
+                ? c
+                : '_';
+    name += "-" + std::to_string(subtask) + "-" + std::to_string(attempt);
+    opts.lmdb_dir = plan.state.effective_local_dir()
+                    / (plan.job_id.empty() ? std::string{"job"} : plan.job_id) / name;
+    opts.lmdb_cache_entries = static_cast<size_t>(plan.state.lmdb_cache_entries);
+  }
+  return opts;
+}
+
 void deploy(self_ptr self, deployment_ptr dep) {
   auto& st = self->state;
   st.dep = dep;
@@ -323,16 +345,19 @@ void deploy(self_ptr self, deployment_ptr dep) {
     l.info.parallelism = vertex.parallelism;
     l.info.max_parallelism = max_p;
     l.info.attempt = dep->attempt;
-    if (node.keyed)
-      l.state = std::make_unique<keyed_state_backend>(
-        max_p, key_group_range_for_operator(max_p, vertex.parallelism,
-                                            dep->subtask_index));
     links.push_back(std::move(l));
   }
-  // Operator factories are user code: build the chain under the guard.
+  // Operator factories are user code, and an lmdb environment may fail to
+  // open: build the chain under the guard.
   guarded(self, [&] {
-    for (size_t i = 0; i < links.size(); ++i)
-      links[i].op = plan.nodes[vertex.chain[i]].factory();
+    for (size_t i = 0; i < links.size(); ++i) {
+      auto& node = plan.nodes[vertex.chain[i]];
+      links[i].op = node.factory();
+      if (node.keyed)
+        links[i].state = std::make_unique<keyed_state_backend>(
+          max_p, key_group_range_for_operator(max_p, vertex.parallelism, dep->subtask_index),
+          backend_options(plan, node.uid, dep->subtask_index, dep->attempt));
+    }
     std::vector<std::unique_ptr<output_router>> routers;
     std::vector<channel_sink*> sinks;
     auto out_edges = plan.outgoing(dep->vertex);

@@ -315,7 +315,16 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
     = std::chrono::duration_cast<std::chrono::milliseconds>(buffer_timeout_);
   if (auto err = validate(pipeline_))
     return err;
-  return read_checkpointing();
+  if (auto err = read_checkpointing())
+    return err;
+  for (auto& name : cleared_flags)
+    if (name == "state.incremental")
+      caf::put(content, "state.incremental", false);
+  auto state = read_state_config(*this);
+  if (!state)
+    return state.error();
+  state_ = std::move(*state);
+  return caf::none;
 }
 
 } // namespace sluice

@@ -14,6 +14,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/state_config.hpp"
 #include "actors/pipeline_config.hpp"
 
 namespace sluice {
@@ -49,6 +50,11 @@ public:
     return checkpointing_;
   }
 
+  /// The parsed and validated `state.*` values.
+  const state_config& state() const noexcept {
+    return state_;
+  }
+
   /// Arguments that are not options (e.g. the job name of `sluice run`).
   const std::vector<std::string>& positional() const noexcept {
     return positional_;
@@ -62,6 +68,7 @@ private:
   pipeline_config pipeline_;
   caf::timespan buffer_timeout_;
   checkpoint_config checkpointing_;
+  state_config state_;
   /// The `checkpointing.*` options as CAF reads them (durations as
   /// timespans, so `interval = 1s` needs no quotes in the config file).
   struct checkpointing_options {

@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
     std::cerr << "sluice-embedded: " << sluice::render(checkpointing.error()) << '\n';
     return 2;
   }
+  auto state = sluice::read_state_config(cfg);
+  if (!state) {
+    std::cerr << "sluice-embedded: " << sluice::render(state.error()) << '\n';
+    return 2;
+  }
+  cfg.opts.state = *state;
   caf::actor_system host{cfg};
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -19,6 +19,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/state_config.hpp"
 #include "actors/job_status.hpp"
 #include "actors/pipeline_config.hpp"
 
@@ -59,6 +60,9 @@ struct embedded_options {
   uint64_t batch = 16;
   /// Records the inlet holds (the job's input buffer).
   uint64_t inlet_capacity = 1024;
+  /// Where the keyed count keeps its state (`state.*`, read from the host's
+  /// config with read_state_config).
+  state_config state;
 };
 
 /// Runs the job on `host` (whose config ran `register_sluice`) with `cfg`

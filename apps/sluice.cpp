@@ -6,7 +6,8 @@
 // value may follow as the next argument (`--input words.txt`) or after '='.
 // The `checkpointing.*` options go to the job (`--checkpointing.interval=1s`
 // takes a checkpoint every second); each completed or failed checkpoint is
-// reported on stderr as it ends (apps/checkpoint_report.hpp).
+// reported on stderr as it ends (apps/checkpoint_report.hpp). The `state.*`
+// options choose where keyed state lives (`--state.backend=lmdb`).
 // Exit codes: 0 finished or cancelled by SIGINT/SIGTERM, 1 the job failed,
 // 2 bad command line, configuration or input file.
 #include <atomic>
@@ -23,6 +24,7 @@
 #include "apps/checkpoint_report.hpp"
 #include "apps/click_counts.hpp"
 #include "apps/line_source.hpp"
+#include "apps/state_examples.hpp"
 #include "apps/word_count.hpp"
 
 namespace {
@@ -82,7 +84,13 @@ const char* jobs
   = "usage: sluice run <job> [options]\n"
     "jobs:\n"
     "  click-counts   per-user visit counts from the click generator (generator.*)\n"
-    "  word-count     running count per word of the lines of --input FILE or stdin\n";
+    "  word-count     running count per word of the lines of --input FILE or stdin\n"
+    "keyed-state examples (the seed's fixed (key, value) input; state kind in the name):\n"
+    "  value-state-average         running average per key from its 2nd value on\n"
+    "  list-state-average          average per key once it has 3 or more values\n"
+    "  map-state-average           the same, values kept in a map\n"
+    "  reducing-state-sum          running sum per key, printed divided by the count\n"
+    "  aggregating-state-contains  per key \"Contains-3.0-5.0-...\" of its values\n";
 
 const std::string usage = std::string{jobs} + "options: see `sluice --help`\n";
 
@@ -110,6 +118,26 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
     sluice::apps::word_counts(lines).print();
     return 0;
   }
+  if (job == "value-state-average") {
+    sluice::apps::value_state_average(env).print();
+    return 0;
+  }
+  if (job == "list-state-average") {
+    sluice::apps::list_state_average(env).print();
+    return 0;
+  }
+  if (job == "map-state-average") {
+    sluice::apps::map_state_average(env).print();
+    return 0;
+  }
+  if (job == "reducing-state-sum") {
+    sluice::apps::reducing_state_sum(env).print();
+    return 0;
+  }
+  if (job == "aggregating-state-contains") {
+    sluice::apps::aggregating_state_contains(env).print();
+    return 0;
+  }
   std::cerr << "sluice: unknown job '" << job << "'\n" << usage;
   return 2;
 }
@@ -117,6 +145,7 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
 int run_job(const std::string& job, cli_config& cfg) {
   sluice::environment env{cfg.pipeline()};
   env.set_checkpoint_config(cfg.checkpointing());
+  env.set_state_config(cfg.state());
   if (auto rc = build_job(job, cfg, env); rc != 0)
     return rc;
   std::signal(SIGINT, on_signal);

@@ -28,8 +28,10 @@ runtime& environment::rt() {
 job_client environment::execute_async(std::string job_name) {
   check(cfg_);
   check(ckpt_);
+  check(state_);
   auto plan = build_execution_plan(graph_.take(std::move(job_name)), cfg_);
   plan.checkpointing = ckpt_;
+  plan.state = state_;
   return rt().submit(std::move(plan));
 }
 

@@ -76,6 +76,23 @@ public:
     return ckpt_;
   }
 
+  /// The `state.*` options of the jobs executed next (compiled-in defaults
+  /// until changed; Flink's env.setStateBackend()).
+  state_config& state() noexcept {
+    return state_;
+  }
+
+  environment& set_state_config(state_config c) {
+    state_ = std::move(c);
+    return *this;
+  }
+
+  /// Keyed state in `kind` (hashmap or lmdb) for the jobs executed next.
+  environment& set_state_backend(state_backend_kind kind) {
+    state_.backend = kind;
+    return *this;
+  }
+
   environment& set_checkpoint_config(checkpoint_config c) {
     ckpt_ = std::move(c);
     return *this;
@@ -140,6 +157,7 @@ private:
 
   pipeline_config cfg_;
   checkpoint_config ckpt_;
+  state_config state_;
   graph_builder graph_;
   caf::actor_system* host_ = nullptr;
   std::shared_ptr<runtime> rt_;

@@ -20,42 +20,31 @@
 // snapshot and restore with ec::not_serializable.
 #pragma once
 
+#include "snapshot/keyed_state_base.hpp"
 #include "snapshot/state_descriptor.hpp"
-#include "snapshot/value_state.hpp"
 
 #include <cassert>
-#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <typeinfo>
 #include <utility>
-#include <vector>
-
-#include <tsl/robin_map.h>
 
 namespace sluice {
 
 template <class IN, class ACC, class OUT>
-class aggregating_state final : public keyed_state_base, public detail::key_group_tables<ACC> {
-  using tables = detail::key_group_tables<ACC>;
-  using tables::ctx_;
-  using tables::current_key;
-  using tables::current_map;
-  using tables::groups_;
-  using tables::size_;
-  using tables::what_;
+class aggregating_state final : public keyed_state_on<ACC> {
+  using base = keyed_state_on<ACC>;
+  using base::table;
 
 public:
-  using tables::size_in_key_group;
   using input_type = IN;
   using accumulator_type = ACC;
   using output_type = OUT;
+  using codec = plain_codec<ACC>;
+  using stored_type = ACC;
   using function_type = aggregate_function<IN, ACC, OUT>;
-  using map_type = tsl::robin_map<std::string, ACC, key_bytes_hash, std::equal_to<>>;
 
   /// The fingerprint stored with this state's entries.
   static uint64_t fingerprint() {
@@ -65,15 +54,17 @@ public:
   }
 
   /// Called by keyed_state_backend::get_state only. Precondition: fn.valid().
-  aggregating_state(std::string name, const current_key_context& ctx, function_type fn)
-    : keyed_state_base(std::move(name), typeid(aggregating_state<IN, ACC, OUT>), fingerprint(),
-                       state_kind::value),
-      tables(ctx),
+  aggregating_state(std::string name, uint64_t fingerprint,
+                    std::unique_ptr<state_table<ACC>> table, function_type fn)
+    : base(name, typeid(aggregating_state<IN, ACC, OUT>), fingerprint, state_kind::value,
+           std::move(table), "keyed aggregating state '" + name + "'", codec::serializable,
+           codec::serializable ? std::string{}
+                               : detail::unserializable_message(
+                                 "keyed aggregating state '" + name + "'",
+                                 "holds accumulators of type " + type_description<ACC>())),
       fn_(std::move(fn)) {
     assert(fn_.valid());
   }
-
-  using keyed_state_base::name;
 
   /// result(accumulator) of the current key; nullopt when nothing was added
   /// since the last clear.
@@ -87,70 +78,25 @@ public:
   /// The current key's accumulator, or nullptr when nothing was added since
   /// the last clear. Valid until the next change of this state.
   const ACC* accumulator() const {
-    const auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    return it == map.end() ? nullptr : &it->second;
+    return table().find();
   }
 
   /// Folds `in` into the current key's accumulator (create() first for a key
   /// without one). If `add` throws, the key's accumulator is left in the
   /// state `add` left its moved-in argument (unspecified for most types).
   void add(const IN& in) {
-    auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    if (it != map.end()) {
-      it.value() = fn_.add(in, std::move(it.value()));
-      return;
-    }
-    map.emplace(ctx_->key, fn_.add(in, fn_.create()));
-    ++size_;
+    if (ACC* acc = table().find_for_update())
+      *acc = fn_.add(in, std::move(*acc));
+    else
+      table().insert(fn_.add(in, fn_.create()));
   }
 
   /// Removes the current key's accumulator (no-op when unset).
   void clear() {
-    if (current_map().erase(current_key(), ctx_->hash) > 0)
-      --size_;
-  }
-
-  /// Keys with an accumulator (= entries of a snapshot).
-  size_t size() const noexcept override {
-    return size_;
-  }
-
-  bool serializable() const noexcept override {
-    return is_serializable_v<ACC>;
-  }
-
-  std::unique_ptr<const keyed_state_copy> copy_entries() const override {
-    if constexpr (is_serializable_v<ACC>)
-      return std::make_unique<const detail::keyed_entries_copy<map_type>>(ctx_->range.first,
-                                                                          groups_, size_);
-    else
-      throw_not_serializable();
-  }
-
-  void restore_entry(uint32_t key_group, std::string_view key, std::string_view value) override {
-    assert(ctx_->range.contains(key_group));
-    if constexpr (is_serializable_v<ACC>) {
-      if (what_.empty())
-        what_ = "keyed aggregating state '" + name() + "'";
-      auto decoded = decode_value<ACC>(value, what_);
-      auto& map = groups_[key_group - ctx_->range.first];
-      if (map.insert_or_assign(std::string{key}, std::move(decoded)).second)
-        ++size_;
-    } else {
-      throw_not_serializable();
-    }
+    table().erase();
   }
 
 private:
-  [[noreturn]] void throw_not_serializable() const {
-    throw exception(ec::not_serializable,
-                    "keyed aggregating state '" + name() + "' holds accumulators of type "
-                      + type_description<ACC>()
-                      + ", which CAF cannot serialize: give the type an inspect() overload");
-  }
-
   function_type fn_;
 };
 

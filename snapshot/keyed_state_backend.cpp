@@ -3,6 +3,7 @@
 #include "snapshot/state_file_writer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iterator>
 #include <string>
@@ -134,12 +135,69 @@ void keyed_state_snapshot::write_to(state_file_writer& w) const {
   }
 }
 
-keyed_state_backend::keyed_state_backend(uint32_t max_parallelism, key_group_range range)
-  : max_parallelism_(max_parallelism), ctx_(std::make_unique<current_key_context>()) {
+const char* to_string(state_backend_kind kind) noexcept {
+  return kind == state_backend_kind::lmdb ? "lmdb" : "hashmap";
+}
+
+std::optional<state_backend_kind> parse_state_backend_kind(std::string_view text) noexcept {
+  if (text == "hashmap")
+    return state_backend_kind::hashmap;
+  if (text == "lmdb")
+    return state_backend_kind::lmdb;
+  return std::nullopt;
+}
+
+keyed_state_backend::keyed_state_backend(uint32_t max_parallelism, key_group_range range,
+                                         keyed_backend_options options)
+  : max_parallelism_(max_parallelism),
+    kind_(options.kind),
+    clock_(std::move(options.clock)),
+    ctx_(std::make_unique<current_key_context>()) {
   assert(max_parallelism > 0 && max_parallelism <= upper_bound_max_parallelism);
   assert(range.empty() || range.last < max_parallelism);
   ctx_->range = range;
   ctx_->key_group = range.first;
+  if (!clock_)
+    clock_ = [] {
+      using namespace std::chrono;
+      return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    };
+  if (kind_ == state_backend_kind::lmdb)
+    lmdb_ = std::make_unique<lmdb_backend_context>(
+      std::make_unique<lmdb_store>(options.lmdb_dir, options.lmdb), options.lmdb_cache_entries);
+}
+
+void keyed_state_backend::end_batch() {
+  if (!lmdb_)
+    return;
+  for (const auto& state : states_)
+    state->end_batch();
+  auto& store = *lmdb_->store;
+  // map_full_snapshot_open: the batch stays open, commit is retried next time.
+  if (store.in_batch())
+    static_cast<void>(store.commit());
+}
+
+size_t keyed_state_backend::copied_entries() const noexcept {
+  size_t n = 0;
+  for (const auto& state : states_)
+    n += state->copied_entries();
+  return n;
+}
+
+uint16_t keyed_state_backend::next_state_id(const std::string& name) {
+  if (state_ids_ == 0xFFFF)
+    throw exception(ec::invalid_argument,
+                    "keyed state '" + name + "': more than 65535 states in one operator");
+  return state_ids_++;
+}
+
+void keyed_state_backend::throw_lmdb_not_serializable(const std::string& name) {
+  throw exception(ec::not_serializable,
+                  "keyed state '" + name
+                    + "': the lmdb state backend stores serialized values only, and CAF "
+                      "cannot serialize this state's type: give it an inspect() overload or "
+                      "use state.backend=hashmap");
 }
 
 keyed_state_backend::~keyed_state_backend() = default;
@@ -152,12 +210,28 @@ void keyed_state_backend::set_current_key(std::string_view key_bytes, uint32_t k
   ctx_->has_key = true;
 }
 
-std::unique_ptr<keyed_state_snapshot> keyed_state_backend::snapshot() const {
+std::unique_ptr<keyed_state_snapshot> keyed_state_backend::snapshot() {
   for (const auto& state : states_)
     if (!state->serializable())
       state->copy_entries(); // throws ec::not_serializable naming the state
   std::unique_ptr<keyed_state_snapshot> result{
     new keyed_state_snapshot(max_parallelism_, ctx_->range)};
+  if (lmdb_) {
+    end_batch();
+    if (lmdb_->store->in_batch())
+      throw exception(ec::io_error,
+                      lmdb_->store->dir().string()
+                        + ": the LMDB map is full and cannot grow while an earlier snapshot "
+                          "is still being written; this checkpoint is declined");
+    lmdb_->snapshot = std::make_shared<const lmdb_snapshot>(lmdb_->store->snapshot());
+  }
+  struct release {
+    lmdb_backend_context* ctx;
+    ~release() {
+      if (ctx != nullptr)
+        ctx->snapshot.reset();
+    }
+  } release_view{lmdb_.get()};
   result->states_.reserve(states_.size() + restored_.size());
   for (const auto& state : states_) {
     if (state->size() == 0)

@@ -1,24 +1,37 @@
-// Keyed state of one subtask of a keyed operator, in memory (Flink's
-// KeyedStateBackend, heap flavour; LMDB and TTL come later). Five kinds of
-// state, as in Flink: value_state, list_state, map_state, reducing_state,
-// aggregating_state (one header each).
+// Keyed state of one subtask of a keyed operator (Flink's KeyedStateBackend).
+// Five kinds of state, as in Flink: value_state, list_state, map_state,
+// reducing_state, aggregating_state (one header each), stored by one of two
+// backends (`state.backend`):
+//   hashmap  in memory, one hash map per key group, copy-on-write snapshots
+//            (heap_table.hpp): the synchronous part of a checkpoint copies
+//            nothing; entries changed while a snapshot is being written are
+//            copied once.
+//   lmdb     an LMDB environment per backend under `lmdb_dir`, keys prefixed
+//            by key group and state id, a write-back cache written in one
+//            write transaction per input batch (lmdb_table.hpp); a snapshot is
+//            a read transaction iterated on another thread.
+// Any descriptor may enable time-to-live (ttl_table.hpp).
 //
 // Owned by the keyed operator (one per operator instance in a subtask) and
 // used from the one actor that hosts it: not thread-safe. The operator sets
 // the current key before each record (`set_current_key`), then reads and
-// writes its states, which all follow that key.
+// writes its states, which all follow that key; the host calls `end_batch`
+// at the end of every message that touched state (LMDB writes its batch
+// there: a write transaction must not outlive the message handler).
 //
-// Checkpoints: `snapshot()` (synchronous part, on the actor) copies every
-// entry into a keyed_state_snapshot, which another thread then encodes into
-// a state file (`write_to`). Restore: before the operator registers its
+// Checkpoints: `snapshot()` (synchronous part, on the actor) makes an
+// immutable keyed_state_snapshot, which another thread then encodes into a
+// state file (`write_to`). Restore: before the operator registers its
 // states, every keyed entry of the checkpoint's files goes to
 // `restore_entry`; a state registered later with `get_state` takes its
 // entries then, after its type fingerprint was checked.
 //
 // Errors: `get_state` throws sluice::exception(ec::state_type_mismatch) when a
 // name is reused with another kind or type, or when restored entries of that
-// name have another kind or type fingerprint. Other misuse (key group outside the range,
-// state used before a key was set) is a programmer error (assert).
+// name have another kind or type fingerprint; ec::not_serializable when the
+// lmdb backend is asked for a state whose values CAF cannot serialize.
+// ec::io_error from LMDB. Other misuse (key group outside the range, state
+// used before a key was set) is a programmer error (assert).
 #pragma once
 
 #include "snapshot/aggregating_state.hpp"
@@ -30,11 +43,17 @@
 #include "snapshot/state_descriptor.hpp"
 #include "snapshot/state_file.hpp"
 #include "snapshot/value_state.hpp"
+#include "snapshot/heap_table.hpp"
+#include "snapshot/lmdb_table.hpp"
+#include "snapshot/ttl_table.hpp"
 
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -99,13 +118,38 @@ private:
   size_t num_entries_ = 0;
 };
 
+/// Where keyed state lives (`state.backend`).
+enum class state_backend_kind { hashmap, lmdb };
+
+/// "hashmap" / "lmdb".
+const char* to_string(state_backend_kind kind) noexcept;
+
+/// Parses "hashmap" / "lmdb"; nullopt otherwise.
+std::optional<state_backend_kind> parse_state_backend_kind(std::string_view text) noexcept;
+
+struct keyed_backend_options {
+  state_backend_kind kind = state_backend_kind::hashmap;
+  /// lmdb: the backend's working directory, by convention
+  /// `<state.local-dir>/<job-id>/<operator-uid>-<subtask>-<attempt>`; created,
+  /// and removed when the backend and its last snapshot are gone.
+  std::filesystem::path lmdb_dir;
+  lmdb_store_options lmdb;
+  /// lmdb: clean entries each state's cache keeps across input batches.
+  size_t lmdb_cache_entries = 10000;
+  /// Milliseconds of processing time, for time-to-live (default: the
+  /// system clock).
+  std::function<int64_t()> clock;
+};
+
 class keyed_state_backend {
 public:
   /// `range`: the key groups owned by this subtask, usually
   /// key_group_range_for_operator(max_parallelism, parallelism, index); may be
   /// empty. Preconditions: 0 < max_parallelism <= upper_bound_max_parallelism;
-  /// a non-empty range lies inside [0, max_parallelism).
-  keyed_state_backend(uint32_t max_parallelism, key_group_range range);
+  /// a non-empty range lies inside [0, max_parallelism). Throws io_error
+  /// when the lmdb environment cannot be opened.
+  keyed_state_backend(uint32_t max_parallelism, key_group_range range,
+                      keyed_backend_options options = {});
 
   keyed_state_backend(const keyed_state_backend&) = delete;
   keyed_state_backend& operator=(const keyed_state_backend&) = delete;
@@ -158,40 +202,58 @@ public:
   /// state is not registered and the restored entries stay unclaimed.
   template <class T>
   value_state<T>& get_state(const value_state_descriptor<T>& desc) {
-    return get_or_register<value_state<T>>(desc.name);
+    return get_or_register<value_state<T>>(desc);
   }
 
   template <class T>
   list_state<T>& get_state(const list_state_descriptor<T>& desc) {
-    return get_or_register<list_state<T>>(desc.name);
+    return get_or_register<list_state<T>>(desc);
   }
 
   template <class UK, class UV>
   map_state<UK, UV>& get_state(const map_state_descriptor<UK, UV>& desc) {
-    return get_or_register<map_state<UK, UV>>(desc.name);
+    return get_or_register<map_state<UK, UV>>(desc);
   }
 
   template <class T>
   reducing_state<T>& get_state(const reducing_state_descriptor<T>& desc) {
-    return get_or_register<reducing_state<T>>(desc.name, desc.reduce);
+    return get_or_register<reducing_state<T>>(desc, desc.reduce);
   }
 
   template <class IN, class ACC, class OUT>
   aggregating_state<IN, ACC, OUT>&
   get_state(const aggregating_state_descriptor<IN, ACC, OUT>& desc) {
-    return get_or_register<aggregating_state<IN, ACC, OUT>>(desc.name, desc.fn);
+    return get_or_register<aggregating_state<IN, ACC, OUT>>(desc, desc.fn);
   }
 
   // --- checkpoints ---------------------------------------------------------
 
-  /// The synchronous part of a checkpoint (on the owning actor): copies the
-  /// entries of every registered state, and the raw restored entries of
-  /// states no operator has registered yet (so they survive into the next
-  /// checkpoint). Cost: one copy of the tables. Throws
+  /// The synchronous part of a checkpoint (on the owning actor): an
+  /// immutable view of every registered state (hashmap: shares the tables,
+  /// copy-on-write; lmdb: writes the batch, then one read transaction), and
+  /// copies of the raw restored entries of states no operator has
+  /// registered yet (so they survive into the next checkpoint). Throws
   /// sluice::exception(ec::not_serializable) naming the state when a
   /// registered state's value type cannot be serialized (even when empty:
-  /// the checkpoint must fail the same way whatever the data).
-  std::unique_ptr<keyed_state_snapshot> snapshot() const;
+  /// the checkpoint must fail the same way whatever the data); io_error
+  /// when the LMDB map is full while an older snapshot is still open.
+  std::unique_ptr<keyed_state_snapshot> snapshot();
+
+  /// End of a message that touched state: lmdb writes the changed entries
+  /// in one write transaction. No-op for hashmap. Throws io_error.
+  void end_batch();
+
+  /// Entries copied by copy-on-write so far, over all states (hashmap).
+  size_t copied_entries() const noexcept;
+
+  state_backend_kind kind() const noexcept {
+    return kind_;
+  }
+
+  /// lmdb: the store (tests, diagnostics); nullptr for hashmap.
+  lmdb_store* store() const noexcept {
+    return lmdb_ ? lmdb_->store.get() : nullptr;
+  }
 
   /// Restores one keyed entry of a checkpoint (see state_file_reader.hpp),
   /// normally before the operator registers its states. Entries of key
@@ -224,22 +286,50 @@ public:
   }
 
 private:
-  /// get_state: the registered state `name` of type S, or a new S(name, ctx,
-  /// args...) that took its restored entries.
-  template <class S, class... Args>
-  S& get_or_register(const std::string& name, const Args&... args) {
+  /// get_state: the registered state named by `desc` of type S, or a new
+  /// S(name, fingerprint, table, args...) that took its restored entries.
+  template <class S, class Desc, class... Args>
+  S& get_or_register(const Desc& desc, const Args&... args) {
+    const auto& name = desc.name;
     if (auto* existing = find_state(name)) {
       if (existing->state_type() != typeid(S))
         throw_type_mismatch(*existing, typeid(S));
       return static_cast<S&>(*existing);
     }
-    auto state = std::make_unique<S>(name, *ctx_, args...);
+    using V = typename S::stored_type;
+    using codec = typename S::codec;
+    std::unique_ptr<S> state;
+    if (desc.ttl) {
+      auto inner = make_table<ttl_slot<V>, ttl_codec<codec>>(name);
+      auto table = std::make_unique<ttl_table<V>>(std::move(inner), *desc.ttl, clock_);
+      state = std::make_unique<S>(name, ttl_fingerprint(S::fingerprint()), std::move(table),
+                                  args...);
+    } else {
+      state = std::make_unique<S>(name, S::fingerprint(), make_table<V, codec>(name), args...);
+    }
     if (!restored_.empty())
       claim_restored(*state);
     auto& result = *state;
     states_.push_back(std::move(state));
     return result;
   }
+
+  /// A table of the backend's kind for a new state.
+  template <class V, class Codec>
+  std::unique_ptr<state_table<V>> make_table(const std::string& name) {
+    if (!lmdb_)
+      return std::make_unique<heap_table<V, Codec>>(*ctx_);
+    if constexpr (Codec::serializable) {
+      return std::make_unique<lmdb_table<V, Codec>>(*ctx_, *lmdb_, next_state_id(name),
+                                                    "keyed state '" + name + "'");
+    } else {
+      throw_lmdb_not_serializable(name);
+    }
+  }
+
+  uint16_t next_state_id(const std::string& name);
+
+  [[noreturn]] static void throw_lmdb_not_serializable(const std::string& name);
 
   /// The registered state named `name`, or nullptr. Linear: an operator has
   /// a handful of states and looks them up once, not per record.
@@ -264,7 +354,11 @@ private:
   };
 
   uint32_t max_parallelism_;
+  state_backend_kind kind_;
+  std::function<int64_t()> clock_;
   std::unique_ptr<current_key_context> ctx_; // shared with the states
+  std::unique_ptr<lmdb_backend_context> lmdb_; // lmdb only; outlives the states
+  uint16_t state_ids_ = 0;
   std::vector<std::unique_ptr<keyed_state_base>> states_; // registration order
   std::vector<restored_state> restored_; // unclaimed, in order of arrival
 };

@@ -18,40 +18,30 @@
 // each other. Needs is_serializable_v<T>; a list of another T works in
 // memory and refuses snapshot and restore with ec::not_serializable.
 #pragma once
+#pragma once
 
-#include "snapshot/value_state.hpp"
+#include "snapshot/keyed_state_base.hpp"
 
-#include <cassert>
-#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <typeinfo>
 #include <utility>
 #include <vector>
 
-#include <tsl/robin_map.h>
-
 namespace sluice {
 
 template <class T>
-class list_state final : public keyed_state_base, public detail::key_group_tables<std::vector<T>> {
-  using tables = detail::key_group_tables<std::vector<T>>;
-  using tables::ctx_;
-  using tables::current_key;
-  using tables::current_map;
-  using tables::groups_;
-  using tables::size_;
-  using tables::what_;
+class list_state final : public keyed_state_on<std::vector<T>> {
+  using base = keyed_state_on<std::vector<T>>;
+  using base::table;
 
 public:
-  using tables::size_in_key_group;
   using value_type = T;
   using list_type = std::vector<T>;
-  using map_type = tsl::robin_map<std::string, list_type, key_bytes_hash, std::equal_to<>>;
+  using codec = plain_codec<list_type, true>;
+  using stored_type = list_type;
 
   /// The fingerprint stored with this state's entries.
   static uint64_t fingerprint() {
@@ -60,127 +50,65 @@ public:
   }
 
   /// Called by keyed_state_backend::get_state only.
-  list_state(std::string name, const current_key_context& ctx)
-    : keyed_state_base(std::move(name), typeid(list_state<T>), fingerprint(), state_kind::list),
-      tables(ctx) {
+  list_state(std::string name, uint64_t fingerprint, std::unique_ptr<state_table<list_type>> table)
+    : base(name, typeid(list_state<T>), fingerprint, state_kind::list, std::move(table),
+           "keyed list state '" + name + "'", codec::serializable,
+           codec::serializable ? std::string{}
+                               : detail::unserializable_message(
+                                 "keyed list state '" + name + "'",
+                                 "holds elements of type " + type_description<T>())) {
   }
-
-  using keyed_state_base::name;
 
   /// The current key's list (empty when unset). The reference is valid until
   /// the next call that changes this state, for any key.
   const list_type& get() const {
-    const auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    return it == map.end() ? empty_list() : it->second;
+    const list_type* list = table().find();
+    return list == nullptr ? empty_list() : *list;
   }
 
   /// Whether the current key's list is empty.
   bool is_empty() const {
-    const auto& map = current_map();
-    return map.find(current_key(), ctx_->hash) == map.end();
+    return table().find() == nullptr;
   }
 
   /// Appends `v` to the current key's list.
   void add(T v) {
-    auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    if (it != map.end()) {
-      it.value().push_back(std::move(v));
+    if (list_type* list = table().find_for_update()) {
+      list->push_back(std::move(v));
       return;
     }
     list_type list;
     list.push_back(std::move(v));
-    map.emplace(ctx_->key, std::move(list));
-    ++size_;
+    table().insert(std::move(list));
   }
 
   /// Appends every element of `vs`, in order (no-op when `vs` is empty).
   void add_all(list_type vs) {
     if (vs.empty())
       return;
-    auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    if (it != map.end()) {
-      auto& list = it.value();
-      list.insert(list.end(), std::make_move_iterator(vs.begin()),
-                  std::make_move_iterator(vs.end()));
+    if (list_type* list = table().find_for_update()) {
+      list->insert(list->end(), std::make_move_iterator(vs.begin()),
+                   std::make_move_iterator(vs.end()));
       return;
     }
-    map.emplace(ctx_->key, std::move(vs));
-    ++size_;
+    table().insert(std::move(vs));
   }
 
   /// Replaces the current key's list by `vs` (an empty `vs` clears it).
   void update(list_type vs) {
-    auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    if (it != map.end()) {
-      if (vs.empty()) {
-        map.erase(it);
-        --size_;
-      } else {
-        it.value() = std::move(vs);
-      }
+    if (vs.empty()) {
+      table().erase();
       return;
     }
-    if (vs.empty())
-      return;
-    map.emplace(ctx_->key, std::move(vs));
-    ++size_;
+    if (list_type* list = table().find_for_update())
+      *list = std::move(vs);
+    else
+      table().insert(std::move(vs));
   }
 
   /// Removes the current key's list (no-op when unset).
   void clear() {
-    if (current_map().erase(current_key(), ctx_->hash) > 0)
-      --size_;
-  }
-
-  /// Keys with a non-empty list (= entries of a snapshot).
-  size_t size() const noexcept override {
-    return size_;
-  }
-
-  /// Calls f(std::string_view key_bytes, const std::vector<T>& list) for
-  /// every key of `key_group`, in unspecified order; nothing for a key group
-  /// outside the range. `f` must not modify this state.
-  template <class F>
-  void for_each_in_key_group(uint32_t key_group, F&& f) const {
-    if (!ctx_->range.contains(key_group))
-      return;
-    for (const auto& [key, list] : groups_[key_group - ctx_->range.first])
-      f(std::string_view{key}, list);
-  }
-
-  bool serializable() const noexcept override {
-    return is_serializable_v<T>;
-  }
-
-  std::unique_ptr<const keyed_state_copy> copy_entries() const override {
-    if constexpr (is_serializable_v<T>)
-      return std::make_unique<const detail::keyed_entries_copy<map_type>>(ctx_->range.first,
-                                                                          groups_, size_);
-    else
-      throw_not_serializable();
-  }
-
-  /// Replaces the key's list by the decoded one (an empty one removes it).
-  void restore_entry(uint32_t key_group, std::string_view key, std::string_view value) override {
-    assert(ctx_->range.contains(key_group));
-    if constexpr (is_serializable_v<T>) {
-      if (what_.empty())
-        what_ = "keyed list state '" + name() + "'";
-      auto decoded = decode_value<list_type>(value, what_);
-      auto& map = groups_[key_group - ctx_->range.first];
-      if (decoded.empty()) {
-        size_ -= map.erase(key);
-        return;
-      }
-      if (map.insert_or_assign(std::string{key}, std::move(decoded)).second)
-        ++size_;
-    } else {
-      throw_not_serializable();
-    }
+    table().erase();
   }
 
 private:
@@ -188,14 +116,6 @@ private:
     static const list_type empty;
     return empty;
   }
-
-  [[noreturn]] void throw_not_serializable() const {
-    throw exception(ec::not_serializable,
-                    "keyed list state '" + name() + "' holds elements of type "
-                      + type_description<T>()
-                      + ", which CAF cannot serialize: give the type an inspect() overload");
-  }
-
 };
 
 } // namespace sluice

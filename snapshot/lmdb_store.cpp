@@ -110,14 +110,25 @@ void lmdb_snapshot::close() noexcept {
   env_.reset(); // outside the lock: this may destroy the mutex
 }
 
+namespace {
+
+using cursor_ptr = std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)>;
+
+cursor_ptr open_cursor(MDB_txn* txn, const detail::lmdb_environment& env) {
+  MDB_cursor* cursor = nullptr;
+  if (int rc = mdb_cursor_open(txn, env.dbi, &cursor))
+    throw_mdb(env.dir, "cannot open cursor", rc);
+  return cursor_ptr{cursor, mdb_cursor_close};
+}
+
+} // namespace
+
 void lmdb_snapshot::for_each(key_group_range range, const entry_callback& f) const {
   assert(is_open());
   if (range.empty() || range.first > 0xFFFF)
     return;
-  MDB_cursor* cursor = nullptr;
-  if (int rc = mdb_cursor_open(txn_, env_->dbi, &cursor))
-    throw_mdb(env_->dir, "cannot open cursor", rc);
-  std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> guard{cursor, mdb_cursor_close};
+  auto guard = open_cursor(txn_, *env_);
+  auto* cursor = guard.get();
   char start[2] = {static_cast<char>(range.first >> 8), static_cast<char>(range.first & 0xFF)};
   MDB_val k{sizeof(start), start};
   MDB_val v;
@@ -131,6 +142,30 @@ void lmdb_snapshot::for_each(key_group_range range, const entry_callback& f) con
   }
   if (rc != MDB_NOTFOUND)
     throw_mdb(env_->dir, "cannot iterate snapshot", rc);
+}
+
+void lmdb_snapshot::for_each_of_state(key_group_range range, uint16_t state_id,
+                                      const entry_callback& f) const {
+  assert(is_open());
+  if (range.empty() || range.first > 0xFFFF)
+    return;
+  auto guard = open_cursor(txn_, *env_);
+  auto* cursor = guard.get();
+  std::string prefix;
+  for (uint32_t kg = range.first; kg <= range.last && kg <= 0xFFFF; ++kg) {
+    compose_lmdb_key(prefix, kg, state_id, {});
+    MDB_val k{prefix.size(), prefix.data()};
+    MDB_val v;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      auto key = to_view(k);
+      if (key.size() < lmdb_key_prefix_size || key.substr(0, lmdb_key_prefix_size) != prefix)
+        break;
+      f(kg, state_id, key.substr(lmdb_key_prefix_size), to_view(v));
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+      throw_mdb(env_->dir, "cannot iterate snapshot", rc);
+  }
 }
 
 // --- store: opening -------------------------------------------------------------

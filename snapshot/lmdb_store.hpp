@@ -176,6 +176,12 @@ public:
   /// (the snapshot stays usable). Precondition: is_open().
   void for_each(key_group_range range, const entry_callback& f) const;
 
+  /// Visits the entries of one state whose key group lies in `range`,
+  /// ordered by (key group, key bytes): one cursor seek per key group.
+  /// Precondition: is_open().
+  void for_each_of_state(key_group_range range, uint16_t state_id,
+                         const entry_callback& f) const;
+
   /// Releases the read transaction (and this handle's share of the
   /// environment). Idempotent.
   void close() noexcept;

@@ -22,16 +22,15 @@
 // and restore with ec::not_serializable.
 #pragma once
 
-#include "snapshot/value_state.hpp"
+#pragma once
 
-#include <cassert>
+#include "snapshot/keyed_state_base.hpp"
+
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <ranges>
 #include <string>
-#include <string_view>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -40,25 +39,47 @@
 
 namespace sluice {
 
+/// The codec of map state: a key's mappings as a vector of pairs.
 template <class UK, class UV>
-class map_state final : public keyed_state_base, public detail::key_group_tables<tsl::robin_map<UK, UV>> {
-  using tables = detail::key_group_tables<tsl::robin_map<UK, UV>>;
-  using tables::ctx_;
-  using tables::current_key;
-  using tables::current_map;
-  using tables::groups_;
-  using tables::size_;
-  using tables::what_;
+struct map_codec {
+  using user_map_type = tsl::robin_map<UK, UV>;
+  using encoded_type = std::vector<std::pair<UK, UV>>;
+
+  static constexpr bool serializable = is_serializable_v<UK> && is_serializable_v<UV>;
+
+  static void encode(const user_map_type& mappings, std::string& out) {
+    encoded_type pairs(mappings.begin(), mappings.end());
+    encode_value(pairs, out);
+  }
+
+  static user_map_type decode(std::string_view bytes, const std::string& what) {
+    auto pairs = decode_value<encoded_type>(bytes, what);
+    user_map_type mappings;
+    mappings.reserve(pairs.size());
+    for (auto& [uk, uv] : pairs)
+      mappings.insert_or_assign(std::move(uk), std::move(uv));
+    return mappings;
+  }
+
+  static bool empty(const user_map_type& mappings) {
+    return mappings.empty();
+  }
+};
+
+template <class UK, class UV>
+class map_state final : public keyed_state_on<tsl::robin_map<UK, UV>> {
+  using base = keyed_state_on<tsl::robin_map<UK, UV>>;
+  using base::table;
 
 public:
-  using tables::size_in_key_group;
   using user_key_type = UK;
   using user_value_type = UV;
   /// The mappings of one key.
   using user_map_type = tsl::robin_map<UK, UV>;
-  using map_type = tsl::robin_map<std::string, user_map_type, key_bytes_hash, std::equal_to<>>;
+  using codec = map_codec<UK, UV>;
+  using stored_type = user_map_type;
   /// What a snapshot entry encodes.
-  using encoded_type = std::vector<std::pair<UK, UV>>;
+  using encoded_type = typename codec::encoded_type;
 
   /// The fingerprint stored with this state's entries.
   static uint64_t fingerprint() {
@@ -68,19 +89,22 @@ public:
   }
 
   /// Called by keyed_state_backend::get_state only.
-  map_state(std::string name, const current_key_context& ctx)
-    : keyed_state_base(std::move(name), typeid(map_state<UK, UV>), fingerprint(),
-                       state_kind::map),
-      tables(ctx) {
+  map_state(std::string name, uint64_t fingerprint,
+            std::unique_ptr<state_table<user_map_type>> table)
+    : base(name, typeid(map_state<UK, UV>), fingerprint, state_kind::map, std::move(table),
+           "keyed map state '" + name + "'", codec::serializable,
+           codec::serializable ? std::string{}
+                               : detail::unserializable_message(
+                                 "keyed map state '" + name + "'",
+                                 "maps " + type_description<UK>() + " to "
+                                   + type_description<UV>())) {
   }
-
-  using keyed_state_base::name;
 
   /// The value of `uk` for the current key, or nullptr. The pointer is
   /// valid until the next change of this state; writing through it changes
   /// the state.
   UV* get(const UK& uk) {
-    auto* m = find_user_map();
+    auto* m = table().find_for_update();
     if (m == nullptr)
       return nullptr;
     auto it = m->find(uk);
@@ -88,7 +112,7 @@ public:
   }
 
   const UV* get(const UK& uk) const {
-    const auto* m = find_user_map();
+    const auto* m = table().find();
     if (m == nullptr)
       return nullptr;
     auto it = m->find(uk);
@@ -97,7 +121,7 @@ public:
 
   /// Whether the current key maps `uk`.
   bool contains(const UK& uk) const {
-    const auto* m = find_user_map();
+    const auto* m = table().find();
     return m != nullptr && m->find(uk) != m->end();
   }
 
@@ -119,32 +143,31 @@ public:
 
   /// Removes the mapping of `uk` for the current key; whether there was one.
   bool remove(const UK& uk) {
-    auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    if (it == map.end() || it.value().erase(uk) == 0)
+    const auto* current = table().find();
+    if (current == nullptr || current->find(uk) == current->end())
       return false;
-    if (it->second.empty()) {
-      map.erase(it);
-      --size_;
-    }
+    auto* m = table().find_for_update();
+    m->erase(uk);
+    if (m->empty())
+      table().erase();
     return true;
   }
 
   /// Whether the current key has no mappings.
   bool is_empty() const {
-    return find_user_map() == nullptr;
+    return table().find() == nullptr;
   }
 
   /// Number of mappings of the current key.
   size_t count() const {
-    const auto* m = find_user_map();
+    const auto* m = table().find();
     return m == nullptr ? 0 : m->size();
   }
 
   /// The current key's mappings: iterate `for (const auto& [uk, uv] :
   /// s.entries())`. Valid until the next change of this state.
   const user_map_type& entries() const {
-    const auto* m = find_user_map();
+    const auto* m = table().find();
     return m == nullptr ? empty_map() : *m;
   }
 
@@ -160,106 +183,22 @@ public:
 
   /// Removes every mapping of the current key.
   void clear() {
-    if (current_map().erase(current_key(), ctx_->hash) > 0)
-      --size_;
-  }
-
-  /// Keys with a non-empty map (= entries of a snapshot).
-  size_t size() const noexcept override {
-    return size_;
-  }
-
-  /// Calls f(std::string_view key_bytes, const user_map_type& mappings) for
-  /// every key of `key_group`, in unspecified order; nothing for a key group
-  /// outside the range. `f` must not modify this state.
-  template <class F>
-  void for_each_in_key_group(uint32_t key_group, F&& f) const {
-    if (!ctx_->range.contains(key_group))
-      return;
-    for (const auto& [key, mappings] : groups_[key_group - ctx_->range.first])
-      f(std::string_view{key}, mappings);
-  }
-
-  bool serializable() const noexcept override {
-    return is_serializable_v<UK> && is_serializable_v<UV>;
-  }
-
-  std::unique_ptr<const keyed_state_copy> copy_entries() const override {
-    if constexpr (is_serializable_v<UK> && is_serializable_v<UV>)
-      return std::make_unique<const detail::keyed_entries_copy<map_type, encode_mappings>>(
-        ctx_->range.first, groups_, size_);
-    else
-      throw_not_serializable();
-  }
-
-  /// Replaces the key's map by the decoded one (an empty one removes it).
-  void restore_entry(uint32_t key_group, std::string_view key, std::string_view value) override {
-    assert(ctx_->range.contains(key_group));
-    if constexpr (is_serializable_v<UK> && is_serializable_v<UV>) {
-      if (what_.empty())
-        what_ = "keyed map state '" + name() + "'";
-      auto decoded = decode_value<encoded_type>(value, what_);
-      auto& map = groups_[key_group - ctx_->range.first];
-      if (decoded.empty()) {
-        size_ -= map.erase(key);
-        return;
-      }
-      user_map_type mappings;
-      mappings.reserve(decoded.size());
-      for (auto& [uk, uv] : decoded)
-        mappings.insert_or_assign(std::move(uk), std::move(uv));
-      if (map.insert_or_assign(std::string{key}, std::move(mappings)).second)
-        ++size_;
-    } else {
-      throw_not_serializable();
-    }
+    table().erase();
   }
 
 private:
-  /// Encodes one key's mappings as encoded_type.
-  struct encode_mappings {
-    void operator()(const user_map_type& mappings, std::string& out) const {
-      encoded_type pairs(mappings.begin(), mappings.end());
-      encode_value(pairs, out);
-    }
-  };
-
   static const user_map_type& empty_map() {
     static const user_map_type empty;
     return empty;
   }
 
-  /// The current key's map, or nullptr when it has none.
-  const user_map_type* find_user_map() const {
-    const auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    return it == map.end() ? nullptr : &it->second;
-  }
-
-  user_map_type* find_user_map() {
-    auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    return it == map.end() ? nullptr : &it.value();
-  }
-
   /// The current key's map, created empty when it has none. Callers must
   /// leave it non-empty.
   user_map_type& user_map() {
-    auto& map = current_map();
-    auto it = map.find(current_key(), ctx_->hash);
-    if (it != map.end())
-      return it.value();
-    ++size_;
-    return map.emplace(ctx_->key, user_map_type{}).first.value();
+    if (auto* m = table().find_for_update())
+      return *m;
+    return table().insert(user_map_type{});
   }
-
-  [[noreturn]] void throw_not_serializable() const {
-    throw exception(ec::not_serializable,
-                    "keyed map state '" + name() + "' maps " + type_description<UK>() + " to "
-                      + type_description<UV>()
-                      + ", which CAF cannot serialize: give the types an inspect() overload");
-  }
-
 };
 
 } // namespace sluice

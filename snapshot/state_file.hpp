@@ -5,7 +5,9 @@
 // checkpoint, in three sections: keyed state (per state, grouped by key
 // group, so a restore at another parallelism takes whole key groups), operator
 // list state (per state, a list of items) and channel state (per channel and
-// direction, the in-flight batches of an unaligned checkpoint). Keys, values,
+// direction, the in-flight batches of an unaligned checkpoint). The keyed
+// section of an incremental checkpoint's delta file may also hold tombstones
+// (keys deleted since the file it builds on; empty value). Keys, values,
 // items and batches are opaque bytes here: the state backend and the channels
 // serialize them. Schema: StateFileChunk in snapshot/schema/snapshot.capnp.
 #pragma once

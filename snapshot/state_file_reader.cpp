@@ -17,6 +17,10 @@ void state_file_visitor::on_keyed_entry(const keyed_state_meta&, uint32_t, std::
                                         std::string_view) {
 }
 
+void state_file_visitor::on_keyed_tombstone(const keyed_state_meta&, uint32_t,
+                                            std::string_view) {
+}
+
 void state_file_visitor::on_operator_list_item(std::string_view, std::string_view) {
 }
 
@@ -113,8 +117,16 @@ private:
                + "' outside the file's key groups");
         if (!wanted_.contains(id))
           continue;
-        for (auto entry : group.getEntries())
-          visitor_.on_keyed_entry(meta, id, view_of(entry.getKey()), view_of(entry.getValue()));
+        for (auto entry : group.getEntries()) {
+          if (!entry.getDeleted()) {
+            visitor_.on_keyed_entry(meta, id, view_of(entry.getKey()), view_of(entry.getValue()));
+            continue;
+          }
+          if (entry.getValue().size() != 0)
+            fail("tombstone of state '" + meta.name + "' in key group " + std::to_string(id)
+                 + " has a value of " + std::to_string(entry.getValue().size()) + " bytes");
+          visitor_.on_keyed_tombstone(meta, id, view_of(entry.getKey()));
+        }
       }
     }
   }
@@ -161,7 +173,12 @@ struct collector final : state_file_visitor {
 
   void on_keyed_entry(const keyed_state_meta& state, uint32_t key_group, std::string_view key,
                       std::string_view value) override {
-    contents.keyed.push_back({state, key_group, std::string{key}, std::string{value}});
+    contents.keyed.push_back({state, key_group, std::string{key}, std::string{value}, false});
+  }
+
+  void on_keyed_tombstone(const keyed_state_meta& state, uint32_t key_group,
+                          std::string_view key) override {
+    contents.keyed.push_back({state, key_group, std::string{key}, std::string{}, true});
   }
 
   void on_operator_list_item(std::string_view state, std::string_view item) override {

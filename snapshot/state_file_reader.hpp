@@ -4,10 +4,18 @@
 // CRC32C; see snapshot_file.hpp), then each chunk is checked while it is
 // read: every chunk names the same operator, subtask, max parallelism and key
 // group range; key groups lie inside that range; kinds and directions are
-// known. Every problem is a sluice::exception(ec::corrupt_file, "<file>:
-// <what is wrong>"); an unreadable file is ec::io_error. If a problem shows
+// known; a tombstone carries no value. Every problem is a
+// sluice::exception(ec::corrupt_file, "<file>: <what is wrong>"); an
+// unreadable file is ec::io_error. If a problem shows
 // up in a later chunk, the visitor has already seen the entries of earlier
 // chunks: the call still throws, and the caller discards what it built.
+//
+// Incremental checkpoints: a delta file may hold tombstones (keys deleted
+// since the file it builds on; see Entry.deleted in the schema). They reach
+// on_keyed_tombstone, or keyed_entry::deleted with load_state_*; a restore
+// applies the base file and then each delta in order. Files without
+// tombstones (all full checkpoints, all files written before tombstones
+// existed) read exactly as before.
 //
 // Restore at another parallelism: pass the new subtask's key group range as
 // `wanted`; entries of other key groups are skipped (each file is read in
@@ -52,6 +60,14 @@ public:
   virtual void on_keyed_entry(const keyed_state_meta& state, uint32_t key_group,
                               std::string_view key, std::string_view value);
 
+  /// One tombstone: `key` was deleted since the file this one builds on. It
+  /// arrives in written order among the entries of its state and key group
+  /// (same filtering by `wanted`). The default ignores it like every item: a
+  /// visitor that applies delta files of an incremental checkpoint must
+  /// override it, or deleted keys survive the restore.
+  virtual void on_keyed_tombstone(const keyed_state_meta& state, uint32_t key_group,
+                                  std::string_view key);
+
   /// One item of an operator list state, in order.
   virtual void on_operator_list_item(std::string_view state_name, std::string_view item);
 
@@ -74,11 +90,15 @@ state_file_info read_state_bytes(std::string_view bytes, std::string_view name,
 
 // --- everything at once (tests, `sluice inspect`, small state) -------------
 
+/// An entry, or with `deleted` a tombstone (then `value` is empty). Code
+/// that applies `keyed` must check `deleted`: a tombstone removes the key,
+/// it is not an entry with an empty value.
 struct keyed_entry {
   keyed_state_meta state;
   uint32_t key_group = 0;
   std::string key;
   std::string value;
+  bool deleted = false;
   friend bool operator==(const keyed_entry&, const keyed_entry&) = default;
 };
 
@@ -98,7 +118,7 @@ struct channel_batch {
 
 struct state_file_contents {
   state_file_info info;
-  std::vector<keyed_entry> keyed;                 // in file order
+  std::vector<keyed_entry> keyed;                 // in file order, tombstones too
   std::vector<operator_list_item> operator_lists; // in file order
   std::vector<channel_batch> channel_batches;     // in file order
 };

@@ -22,9 +22,16 @@ struct piece {
   size_t size;
 };
 
+/// An entry or, with `deleted`, a tombstone (its value piece is empty).
+struct staged_entry {
+  piece key;
+  piece value;
+  bool deleted;
+};
+
 struct staged_group {
   uint32_t id;
-  std::vector<std::pair<piece, piece>> entries;
+  std::vector<staged_entry> entries;
 };
 
 struct staged_section {
@@ -74,6 +81,16 @@ void check_info(const std::string& name, const state_file_info& info) {
     throw exception(ec::io_error, name + ": invalid state file info: " + problem);
 }
 
+/// Checked in every build: a file with a stray key group would only fail at
+/// restore time.
+void check_key_group(const state_file_info& info, const std::string& file,
+                     const keyed_state_meta& state, uint32_t key_group) {
+  if (!info.key_groups.contains(key_group))
+    throw exception(ec::io_error, file + ": key group " + std::to_string(key_group)
+                                    + " of state '" + state.name
+                                    + "' outside the subtask's key groups");
+}
+
 } // namespace
 
 struct state_file_writer::impl {
@@ -108,6 +125,11 @@ struct state_file_writer::impl {
       flush();
   }
 
+  /// The group of `state` and `key_group` that takes the next entry or
+  /// tombstone: the last one staged for that state when it has that id, else
+  /// a new one (so a key group split over several calls stays in order).
+  staged_group& group_for(const keyed_state_meta& state, uint32_t key_group);
+
   piece stage(std::string_view bytes) {
     piece p{arena.size(), bytes.size()};
     arena.append(bytes);
@@ -141,8 +163,12 @@ void state_file_writer::impl::flush() {
       groups[j].setId(g.id);
       auto entries = groups[j].initEntries(static_cast<unsigned>(g.entries.size()));
       for (size_t k = 0; k < g.entries.size(); ++k) {
-        entries[k].setKey(data_of(arena, g.entries[k].first));
-        entries[k].setValue(data_of(arena, g.entries[k].second));
+        auto& e = g.entries[k];
+        entries[k].setKey(data_of(arena, e.key));
+        if (e.deleted)
+          entries[k].setDeleted(true); // no value: readers refuse one
+        else
+          entries[k].setValue(data_of(arena, e.value));
       }
     }
   }
@@ -196,32 +222,43 @@ state_file_writer::state_file_writer(state_file_writer&&) noexcept = default;
 state_file_writer& state_file_writer::operator=(state_file_writer&&) noexcept = default;
 state_file_writer::~state_file_writer() = default;
 
-void state_file_writer::add_keyed_entry(const keyed_state_meta& state, uint32_t key_group,
-                                        std::string_view key, std::string_view value) {
-  auto& m = *impl_;
-  // Checked in every build: a file with a stray key group would only fail
-  // at restore time.
-  if (!m.info.key_groups.contains(key_group))
-    throw exception(ec::io_error, m.out.name() + ": key group " + std::to_string(key_group)
-                                    + " of state '" + state.name
-                                    + "' outside the subtask's key groups");
-  m.make_room(key.size() + value.size(), "keyed entry");
+staged_group& state_file_writer::impl::group_for(const keyed_state_meta& state,
+                                                 uint32_t key_group) {
   staged_section* section = nullptr;
-  for (auto& s : m.sections)
+  for (auto& s : sections)
     if (s.meta == state)
       section = &s;
   if (section == nullptr) {
-    section = &m.sections.emplace_back(staged_section{state, {}});
-    ++m.structs;
+    section = &sections.emplace_back(staged_section{state, {}});
+    ++structs;
   }
   if (section->groups.empty() || section->groups.back().id != key_group) {
     section->groups.push_back(staged_group{key_group, {}});
-    ++m.structs;
+    ++structs;
   }
+  return section->groups.back();
+}
+
+void state_file_writer::add_keyed_entry(const keyed_state_meta& state, uint32_t key_group,
+                                        std::string_view key, std::string_view value) {
+  auto& m = *impl_;
+  check_key_group(m.info, m.out.name(), state, key_group);
+  m.make_room(key.size() + value.size(), "keyed entry");
+  auto& group = m.group_for(state, key_group);
   auto k = m.stage(key);
   auto v = m.stage(value);
   --m.items; // one entry, two pieces
-  section->groups.back().entries.emplace_back(k, v);
+  group.entries.push_back({k, v, false});
+}
+
+void state_file_writer::add_keyed_tombstone(const keyed_state_meta& state, uint32_t key_group,
+                                            std::string_view key) {
+  auto& m = *impl_;
+  check_key_group(m.info, m.out.name(), state, key_group);
+  m.make_room(key.size(), "keyed tombstone");
+  auto& group = m.group_for(state, key_group);
+  auto k = m.stage(key);
+  group.entries.push_back({k, piece{m.arena.size(), 0}, true});
 }
 
 void state_file_writer::add_operator_list_item(std::string_view state_name,

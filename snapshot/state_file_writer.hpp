@@ -12,6 +12,7 @@
 //                                       {"counts", 0, 128, {0, 63}});
 //   keyed_state_meta counts{"count", fingerprint, state_kind::value};
 //   w.add_keyed_entry(counts, 7, key_bytes, value_bytes);   // any number
+//   w.add_keyed_tombstone(counts, 7, gone_key_bytes);        // incremental only
 //   w.add_operator_list_item("offsets", offset_bytes);
 //   w.add_channel_batch(channel_direction::input, 2, 41, batch_bytes);
 //   uint64_t size = w.finish();                             // fsynced
@@ -55,6 +56,18 @@ public:
   /// snapshot_format::max_item_bytes, or when writing fails.
   void add_keyed_entry(const keyed_state_meta& state, uint32_t key_group,
                        std::string_view key, std::string_view value);
+
+  /// Records that `key` of keyed state `state` in `key_group` was deleted
+  /// since the checkpoint this file builds on (an incremental checkpoint's
+  /// delta file; a full checkpoint has nothing to delete and writes none).
+  /// Restore applies the base file, then each delta in order; a tombstone
+  /// removes the key. Staged like add_keyed_entry, in the same per-state,
+  /// per-key-group sequence, so entries and tombstones of one key group keep
+  /// their relative order (a later entry of the same key re-creates it).
+  /// Same checks and errors as add_keyed_entry (the limit applies to the key
+  /// alone). Readers report it as keyed_entry::deleted with an empty value.
+  void add_keyed_tombstone(const keyed_state_meta& state, uint32_t key_group,
+                           std::string_view key);
 
   /// Appends `item` to operator list state `state_name` (items of one state
   /// keep their order). Throws like add_keyed_entry.

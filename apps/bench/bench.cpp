@@ -36,6 +36,7 @@
 #include "apps/bench/baselines.hpp"
 #include "apps/bench/checkpoint_bench.hpp"
 #include "apps/bench/engine_jobs.hpp"
+#include "apps/bench/lmdb_baseline.hpp"
 
 namespace {
 
@@ -59,6 +60,10 @@ const workload workloads[] = {
    [](uint64_t n, uint64_t) { return passthrough_baseline(n); }},
   {"keyed-count", 10'000'000, true, run_keyed_count, keyed_count_baseline},
   {"word-count", 10'000'000, true, run_word_count, word_count_baseline},
+  // Not in the default set (see `defaults`). keyed-count with
+  // state.backend=lmdb against a raw LMDB read-modify-write loop.
+  {"keyed-count-lmdb", 2'000'000, true, run_keyed_count,
+   [](uint64_t n, uint64_t keys) { return lmdb_keyed_count_baseline(n, keys, 1024); }},
   // Not in the default set (see `defaults`): they take ~10 s each.
   {"checkpointing", 60'000'000, true, nullptr, nullptr,
    [](const engine_options& o, std::ostream& out) { return bench_checkpointing(o, out); }},
@@ -75,6 +80,8 @@ const char* usage =
   "  passthrough   int64 source -> map(x + 1) -> sum sink (chained)\n"
   "  keyed-count   click events -> map(user, 1) -> key_by(user) -> sum -> sink\n"
   "  word-count    lines -> split into (word, 1) -> key_by(word) -> sum -> sink\n"
+  "  keyed-count-lmdb    keyed-count with state.backend=lmdb; baseline: a raw LMDB\n"
+  "                      read-modify-write loop, one transaction per 1024 records\n"
   "  checkpointing       keyed-count without checkpoints, then with one every 1 s\n"
   "                      (memory storage, exactly once, aligned): throughput ratio\n"
   "  checkpoint-latency  keyed-count into a slow sink (--sink-delay-us per batch),\n"
@@ -83,7 +90,8 @@ const char* usage =
   "options:\n"
   "  --records=N          records per workload (word-count: words); default\n"
   "                       300000000 passthrough, 10000000 keyed-count/word-count,\n"
-  "                       60000000 checkpointing, 1000000 checkpoint-latency\n"
+  "                       60000000 checkpointing, 1000000 checkpoint-latency,\n"
+  "                       2000000 keyed-count-lmdb\n"
   "  --keys=N             distinct keys of the keyed workloads (default 10000)\n"
   "  -p N, --parallelism=N  parallelism of every operator (default 2)\n"
   "  --batch-size=N       records per batch (default: pipeline.batch-size)\n"
@@ -93,6 +101,8 @@ const char* usage =
   "                       sleeping sinks leave workers to the other operators)\n"
   "  --buffers-per-channel=N  credit window (default: pipeline.buffers-per-channel)\n"
   "  --sink-delay-us=N    checkpoint-latency: sink sleep per batch (default 10000)\n"
+  "  --lmdb-cache-entries=N  keyed-count-lmdb: state.lmdb-cache-entries (default:\n"
+  "                       the compiled-in default)\n"
   "  -h, --help           this text\n"
   "output: one JSON line per workload; exit 1 when the engine lost records\n";
 
@@ -105,6 +115,7 @@ struct options {
   uint32_t threads = 0;
   uint32_t buffers_per_channel = 0;
   uint64_t sink_delay_us = 10'000;
+  std::optional<uint64_t> lmdb_cache;
 };
 
 [[noreturn]] void bad_usage(const std::string& what) {
@@ -162,6 +173,8 @@ options parse(int argc, char** argv) {
     } else if (auto v = value_of("--buffers-per-channel")) {
       o.buffers_per_channel
         = static_cast<uint32_t>(parse_number("--buffers-per-channel", *v, 1, 1024));
+    } else if (auto v = value_of("--lmdb-cache-entries")) {
+      o.lmdb_cache = parse_number("--lmdb-cache-entries", *v, 0, uint64_t{1} << 32);
     } else if (auto v = value_of("--sink-delay-us")) {
       o.sink_delay_us = parse_number("--sink-delay-us", *v, 0, 10'000'000);
     } else if (arg.starts_with("-")) {
@@ -219,6 +232,11 @@ int run_workload(const workload& w, const options& o) {
   eo.batch_size = o.batch_size;
   eo.threads = o.threads;
   eo.buffers_per_channel = o.buffers_per_channel;
+  if (std::string_view{w.name} == "keyed-count-lmdb") {
+    eo.state.backend = sluice::state_backend_kind::lmdb;
+    if (o.lmdb_cache)
+      eo.state.lmdb_cache_entries = static_cast<int64_t>(*o.lmdb_cache);
+  }
   if (w.compare != nullptr) {
     if (std::string_view{w.name} == "checkpoint-latency") {
       eo.sink_delay = std::chrono::microseconds{o.sink_delay_us};

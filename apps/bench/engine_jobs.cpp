@@ -177,6 +177,7 @@ engine_run run(const engine_options& opts, const char* name, Build build) {
   {
     environment env{config_of(opts)};
     env.set_checkpoint_config(opts.checkpointing);
+    env.set_state_config(opts.state);
     env.system(); // start the actor system outside the clock
     build(env, out);
     auto start = std::chrono::steady_clock::now();

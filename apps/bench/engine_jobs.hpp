@@ -9,6 +9,7 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/checkpoint/checkpoint_stats.hpp"
+#include "actors/state_config.hpp"
 #include "actors/job_status.hpp"
 #include "apps/bench/baselines.hpp"
 
@@ -28,6 +29,8 @@ struct engine_options {
   uint32_t buffers_per_channel = 0;
   /// The job's checkpointing; off unless `interval` is set.
   checkpoint_config checkpointing = checkpoints_off();
+  /// Where keyed state lives (keyed-count-lmdb: lmdb).
+  state_config state;
   /// The sink sleeps this long per batch (0: not at): a slow sink whose
   /// backpressure fills every channel (the checkpoint-latency workload).
   std::chrono::microseconds sink_delay{0};

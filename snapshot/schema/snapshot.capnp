@@ -19,12 +19,22 @@ const formatVersion :UInt32 = 1;
 
 # One key's entry in one state. `key` holds the key bytes from key_codec
 # (see snapshot/key_groups.hpp); `value` the serialized value.
+#
+# `deleted` marks a tombstone: the key was removed since the checkpoint the
+# file builds on (incremental checkpoints write only what changed; restore
+# applies the base file and then each delta file in order, and a tombstone
+# removes the key). A tombstone has an empty `value`; a reader refuses one
+# with a value as a corrupt file. Added after format version 1 shipped,
+# compatibly: files written before it read as deleted = false, and a full
+# (non-incremental) state file never holds a tombstone.
 struct Entry {
   key @0 :Data;
   value @1 :Data;
+  deleted @2 :Bool;
 }
 
-# All entries of one state in one key group.
+# All entries (and tombstones) of one state in one key group, in the order
+# they were written.
 struct KeyGroup {
   id @0 :UInt32;
   entries @1 :List(Entry);

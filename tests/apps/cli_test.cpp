@@ -133,6 +133,9 @@ BOOST_AUTO_TEST_CASE(bad_options_exit_2_naming_the_option) {
     {{"run", "no-such-job"}, "no-such-job"},
     {{"run", "word-count", "stray-argument"}, "stray-argument"},
     {{"frobnicate"}, "frobnicate"},
+    {{"run", "word-count", "--state.backend=rocksdb"}, "state.backend"},
+    {{"run", "word-count", "--state.incremental=true"}, "state.incremental"},
+    {{"run", "word-count", "--state.lmdb-cache-entries=-1"}, "state.lmdb-cache-entries"},
   };
   for (auto& c : cases) {
     BOOST_TEST_CONTEXT("sluice " << c.args.back()) {
@@ -155,7 +158,8 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_and_job) {
                      "--generator.users", "--generator.seed", "--pipeline.parallelism",
                      "--pipeline.max-parallelism", "--pipeline.batch-size",
                      "--pipeline.buffer-timeout", "--pipeline.threads",
-                     "--pipeline.buffers-per-channel", "click-counts", "word-count"})
+                     "--pipeline.buffers-per-channel", "--state.backend", "--state.local-dir",
+                     "click-counts", "word-count"})
       BOOST_CHECK_MESSAGE(all.find(opt) != std::string::npos, "--help lacks " << opt);
   }
 }

@@ -153,6 +153,30 @@ BOOST_AUTO_TEST_CASE(sluice_embedded_prints_the_reference_counts) {
   BOOST_CHECK_MESSAGE(unknown.err.find("clicks.no-such") != std::string::npos, unknown.err);
 }
 
+// The host's config carries the state.* options too: the same counts from
+// the lmdb backend, and a bad backend refused naming the option.
+BOOST_AUTO_TEST_CASE(sluice_embedded_runs_on_the_lmdb_backend) {
+  temp_dir dir;
+  sluice::apps::embedded_options opts;
+  opts.count = 300;
+  opts.users = 5;
+  opts.seed = 3;
+  auto expected = reference_visits(opts);
+  auto exe = build_path("apps/sluice-embedded");
+  auto local = dir.path() / "lmdb";
+  auto r = run({exe, "--clicks.count=300", "--clicks.users=5", "--clicks.seed=3",
+                "--state.backend=lmdb", "--state.local-dir=" + local.string()},
+               dir.path(), 30s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_CHECK_MESSAGE(r.exit_code == 0, r.err);
+  auto problem = check_running_counts(lines_of(r.out), expected, parse_visit_count);
+  BOOST_CHECK_MESSAGE(problem.empty(), problem);
+  BOOST_CHECK(std::filesystem::exists(local));
+  auto bad = run({exe, "--state.backend=rocks"}, dir.path(), 30s);
+  BOOST_CHECK_EQUAL(bad.exit_code, 2);
+  BOOST_CHECK_MESSAGE(bad.err.find("state.backend") != std::string::npos, bad.err);
+}
+
 BOOST_AUTO_TEST_CASE(sluice_embedded_exits_0_on_sigint) {
   temp_dir dir;
   process p{{build_path("apps/sluice-embedded"), "--clicks.count=0"}, dir.path()};

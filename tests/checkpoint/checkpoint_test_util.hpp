@@ -55,6 +55,7 @@ inline keyed_count_run run_keyed_count(const keyed_count_options& o,
   pc.threads = 2;
   environment env{pc};
   env.set_checkpoint_config(cfg);
+  env.set_state_config(o.state);
   auto seen = std::make_shared<std::atomic<uint64_t>>(0);
   build_keyed_count_job(env, o, seen);
   auto job = env.execute_async("keyed-count");

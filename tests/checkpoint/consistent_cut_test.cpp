@@ -77,6 +77,40 @@ BOOST_AUTO_TEST_CASE(unaligned_checkpoints_persist_in_flight_data) {
   BOOST_CHECK_GT(run.stats.summary.persisted_data.max, 0u);
 }
 
+// The same consistent-cut check with the keyed sum on the lmdb backend:
+// its snapshots are LMDB read transactions written while the sum goes on.
+// Every working directory is gone when the job has ended.
+BOOST_AUTO_TEST_CASE(lmdb_backend_checkpoints_are_consistent_cuts) {
+  temp_dir dir;
+  keyed_count_options o;
+  o.fast.count = 30'000;
+  o.slow.count = 6'000;
+  o.state.backend = state_backend_kind::lmdb;
+  o.state.local_dir = (dir.path / "lmdb").string();
+  o.state.lmdb_cache_entries = 0; // every batch reads and writes LMDB
+  auto run = run_keyed_count(o, retain_all(dir.path / "checkpoints", 20ms));
+  BOOST_REQUIRE_MESSAGE(run.result.status == job_status::finished, run.result.message);
+  auto ids = run.storage->completed_ids();
+  BOOST_REQUIRE_GE(ids.size(), 3u);
+  for (auto id : ids) {
+    auto v = read_checkpoint(*run.storage, id);
+    BOOST_CHECK_MESSAGE(v.counts == reference_counts(o, v.offsets),
+                        "checkpoint " << id << ": lmdb state differs from the reference");
+  }
+  auto last = read_checkpoint(*run.storage, *ids.rbegin());
+  BOOST_CHECK_EQUAL(total(last.counts), static_cast<int64_t>(o.fast.count + o.slow.count));
+  // The keyed subtasks worked in <local-dir>/<job-id>/counts-<i>-<attempt>,
+  // removed when they ended.
+  auto job_dir = dir.path / "lmdb" / run.job_id;
+  BOOST_CHECK(std::filesystem::exists(job_dir));
+  size_t left = 0;
+  for (auto& entry : std::filesystem::directory_iterator{job_dir}) {
+    BOOST_TEST_MESSAGE("left behind: " << entry.path());
+    ++left;
+  }
+  BOOST_CHECK_EQUAL(left, 0u);
+}
+
 BOOST_AUTO_TEST_CASE(aligned_timeout_switches_slow_alignments_to_unaligned) {
   // Alignments behind the slow path take longer than 5 ms: they switch to
   // unaligned and the cut stays exact with the channel state. With a

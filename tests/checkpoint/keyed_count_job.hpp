@@ -130,6 +130,8 @@ struct keyed_count_options {
   uint32_t keyed_parallelism = 3;
   std::chrono::microseconds sink_delay{0};
   uint32_t batch_size = 64;
+  /// Where the keyed sum keeps its state (`state.*`).
+  state_config state;
 };
 
 inline constexpr const char* counts_uid = "counts";

@@ -10,6 +10,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "backend_test_util.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -80,10 +82,12 @@ state_file_contents write_and_load(const keyed_state_snapshot& snap) {
 }
 
 /// A fresh backend for `range` restored from `contents`.
-keyed_state_backend restore(const state_file_contents& contents, key_group_range range) {
-  keyed_state_backend b{max_p, range};
+keyed_state_backend restore(const state_file_contents& contents, key_group_range range,
+                            state_backend_kind kind) {
+  keyed_state_backend b{max_p, range, backend_test::options(kind)};
   for (const auto& e : contents.keyed)
     b.restore_entry(e.state, e.key_group, e.key, e.value);
+  b.end_batch();
   return b;
 }
 
@@ -116,8 +120,8 @@ void check_sessions(keyed_state_backend& b) {
 
 BOOST_AUTO_TEST_SUITE(keyed_state_snapshot_suite)
 
-BOOST_AUTO_TEST_CASE(round_trip_same_range) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(round_trip_same_range, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   BOOST_CHECK_EQUAL(snap->num_entries(), 500u + 167u);
@@ -130,33 +134,33 @@ BOOST_AUTO_TEST_CASE(round_trip_same_range) {
                                                   ? type_fingerprint<int64_t>()
                                                   : type_fingerprint<session>());
   }
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   BOOST_CHECK_EQUAL(restored.unclaimed_restored_states().size(), 2u);
   check_counts(restored, expected);
   check_sessions(restored);
   BOOST_CHECK(restored.unclaimed_restored_states().empty());
 }
 
-BOOST_AUTO_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
   auto range = key_group_range_for_operator(max_p, 3, 1); // about a third
-  auto restored = restore(contents, range);
+  auto restored = restore(contents, range, kind);
   check_counts(restored, expected);
   check_sessions(restored);
   auto& count = restored.get_state(count_desc);
   BOOST_CHECK(count.size() > 100u && count.size() < 250u);
   // Two restores of disjoint ranges together hold every key once.
-  auto other = restore(contents, key_group_range_for_operator(max_p, 3, 0));
-  auto rest = restore(contents, key_group_range_for_operator(max_p, 3, 2));
+  auto other = restore(contents, key_group_range_for_operator(max_p, 3, 0), kind);
+  auto rest = restore(contents, key_group_range_for_operator(max_p, 3, 2), kind);
   BOOST_CHECK_EQUAL(count.size() + other.get_state(count_desc).size()
                       + rest.get_state(count_desc).size(),
                     500u);
 }
 
-BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(snapshot_is_a_copy, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   // The backend keeps changing after the synchronous part.
@@ -170,17 +174,17 @@ BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
   select(b, "newcomer");
   count.update(7);
   b.get_state(value_state_descriptor<int32_t>{"late"}).update(1);
-  auto restored = restore(write_and_load(*snap), whole);
+  auto restored = restore(write_and_load(*snap), whole, kind);
   check_counts(restored, expected);
   check_sessions(restored);
   BOOST_CHECK(restored.unclaimed_restored_states().empty());
 }
 
-BOOST_AUTO_TEST_CASE(fingerprint_mismatch_is_refused) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(fingerprint_mismatch_is_refused, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   fill(b);
   auto contents = write_and_load(*b.snapshot());
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   try {
     restored.get_state(value_state_descriptor<int32_t>{"count"}); // was int64_t
     BOOST_ERROR("registering count as int32_t succeeded");
@@ -202,11 +206,11 @@ BOOST_AUTO_TEST_CASE(fingerprint_mismatch_is_refused) {
   BOOST_CHECK_EQUAL(restored.get_state(count_desc).size(), 500u);
 }
 
-BOOST_AUTO_TEST_CASE(entries_for_a_registered_state_decode_at_once) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(entries_for_a_registered_state_decode_at_once, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
-  keyed_state_backend restored{max_p, whole};
+  keyed_state_backend restored{max_p, whole, backend_test::options(kind)};
   auto& count = restored.get_state(count_desc);
   auto& wrong = restored.get_state(value_state_descriptor<std::string>{"session"});
   for (const auto& e : contents.keyed) {
@@ -226,23 +230,23 @@ BOOST_AUTO_TEST_CASE(entries_for_a_registered_state_decode_at_once) {
   check_counts(restored, expected);
 }
 
-BOOST_AUTO_TEST_CASE(unclaimed_states_survive_the_next_snapshot) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(unclaimed_states_survive_the_next_snapshot, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
-  auto first = restore(write_and_load(*b.snapshot()), whole);
+  auto first = restore(write_and_load(*b.snapshot()), whole, kind);
   first.get_state(count_desc); // the operator registers only "count"
   BOOST_CHECK(first.unclaimed_restored_states() == std::vector<std::string>{"session"});
-  auto second = restore(write_and_load(*first.snapshot()), whole);
+  auto second = restore(write_and_load(*first.snapshot()), whole, kind);
   check_counts(second, expected);
   check_sessions(second);
 }
 
-BOOST_AUTO_TEST_CASE(bad_restored_bytes) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(bad_restored_bytes, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   fill(b);
   auto contents = write_and_load(*b.snapshot());
   const auto& e = contents.keyed.front();
-  keyed_state_backend restored{max_p, whole};
+  keyed_state_backend restored{max_p, whole, backend_test::options(kind)};
   // A value that does not decode fails when the state claims it.
   auto meta = e.state;
   restored.restore_entry(meta, e.key_group, e.key, e.value + "junk");
@@ -264,8 +268,11 @@ BOOST_AUTO_TEST_CASE(bad_restored_bytes) {
                         [](const exception& x) { return x.code() == ec::corrupt_file; });
 }
 
+// In memory only: the lmdb backend refuses such a state at registration
+// (lmdb_refuses_unserializable_state_at_registration).
 BOOST_AUTO_TEST_CASE(unserializable_state_refuses_snapshot) {
-  keyed_state_backend b{max_p, whole};
+  constexpr auto kind = state_backend_kind::hashmap;
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   b.get_state(count_desc);
   b.get_state(value_state_descriptor<opaque>{"opaque"}); // fine in memory
   BOOST_CHECK_EXCEPTION(b.snapshot(), exception, [](const exception& x) {
@@ -274,18 +281,31 @@ BOOST_AUTO_TEST_CASE(unserializable_state_refuses_snapshot) {
   });
 }
 
-BOOST_AUTO_TEST_CASE(empty_backend_and_mismatched_writer) {
-  keyed_state_backend empty{max_p, key_group_range::empty_range()};
+BOOST_DATA_TEST_CASE(empty_backend_and_mismatched_writer, SLUICE_BACKENDS, kind) {
+  keyed_state_backend empty{max_p, key_group_range::empty_range(), backend_test::options(kind)};
   auto snap = empty.snapshot();
   BOOST_CHECK_EQUAL(snap->num_entries(), 0u);
   BOOST_CHECK(write_and_load(*snap).keyed.empty());
-  keyed_state_backend b{max_p, {0, 63}};
+  keyed_state_backend b{max_p, {0, 63}, backend_test::options(kind)};
   for (int i = 0; !b.set_current_key_of("user-" + std::to_string(i)); ++i) {
   }
   b.get_state(count_desc).update(1);
   auto w = state_file_writer::to_memory("small.state", {"op", 0, max_p, {0, 31}});
   BOOST_CHECK_EXCEPTION(b.snapshot()->write_to(w), exception,
                         [](const exception& x) { return x.code() == ec::io_error; });
+}
+
+BOOST_AUTO_TEST_CASE(lmdb_refuses_unserializable_state_at_registration) {
+  keyed_state_backend b{max_p, whole, backend_test::options(state_backend_kind::lmdb)};
+  BOOST_CHECK_EXCEPTION(b.get_state(value_state_descriptor<opaque>{"opaque"}), exception,
+                        [](const exception& x) {
+                          std::string what = x.what();
+                          return x.code() == ec::not_serializable
+                                 && what.find("'opaque'") != std::string::npos
+                                 && what.find("state.backend=hashmap") != std::string::npos;
+                        });
+  BOOST_CHECK_EQUAL(b.num_states(), 0u);
+  BOOST_CHECK_NO_THROW(b.get_state(count_desc)); // the backend is still usable
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "backend_test_util.hpp"
+
+namespace backend_test = sluice::backend_test;
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -15,6 +19,11 @@ struct session {
   std::string last_page;
   friend bool operator==(const session&, const session&) = default;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session& x) {
+  return f(caf::meta::type_name("session"), x.clicks, x.last_page);
+}
 
 // Serializes `key` and makes it current, the way a keyed operator does.
 void select(sluice::keyed_state_backend& b, const std::string& key) {
@@ -34,8 +43,8 @@ std::string key_in_group(uint32_t kg, uint32_t max_p, int skip = 0) {
 
 BOOST_AUTO_TEST_SUITE(keyed_state)
 
-BOOST_AUTO_TEST_CASE(value_update_clear_per_key) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(value_update_clear_per_key, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   auto& count = b.get_state(sluice::value_state_descriptor<int>{"count"});
   BOOST_CHECK_EQUAL(count.name(), "count");
   select(b, "alice");
@@ -61,8 +70,8 @@ BOOST_AUTO_TEST_CASE(value_update_clear_per_key) {
   BOOST_CHECK_EQUAL(count.value_or(-1), 10);
 }
 
-BOOST_AUTO_TEST_CASE(find_and_emplace_update_in_place) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(find_and_emplace_update_in_place, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   auto& count = b.get_state(sluice::value_state_descriptor<int>{"count"});
   select(b, "alice");
   BOOST_CHECK(count.find() == nullptr);
@@ -80,8 +89,8 @@ BOOST_AUTO_TEST_CASE(find_and_emplace_update_in_place) {
   BOOST_CHECK_EQUAL(*count.find(), 7);
 }
 
-BOOST_AUTO_TEST_CASE(states_are_independent) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(states_are_independent, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   auto& a = b.get_state(sluice::value_state_descriptor<int>{"a"});
   auto& c = b.get_state(sluice::value_state_descriptor<int>{"c"});
   BOOST_CHECK_EQUAL(b.num_states(), 2u);
@@ -93,9 +102,9 @@ BOOST_AUTO_TEST_CASE(states_are_independent) {
   BOOST_CHECK_EQUAL(c.value_or(0), 2);
 }
 
-BOOST_AUTO_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated) {
+BOOST_DATA_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated, SLUICE_BACKENDS, kind) {
   // The backend trusts the caller's key group; entries live per key group.
-  sluice::keyed_state_backend b{8, {2, 5}};
+  sluice::keyed_state_backend b{8, {2, 5}, backend_test::options(kind)};
   auto& s = b.get_state(sluice::value_state_descriptor<int>{"s"});
   b.set_current_key("k", 2);
   s.update(2);
@@ -111,8 +120,8 @@ BOOST_AUTO_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated) {
   BOOST_CHECK_EQUAL(s.size_in_key_group(6), 0u); // outside the range
 }
 
-BOOST_AUTO_TEST_CASE(same_descriptor_returns_same_object) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(same_descriptor_returns_same_object, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   sluice::value_state_descriptor<session> desc{"sessions"};
   auto* first = &b.get_state(desc);
   for (int i = 0; i < 50; ++i) // later registrations do not move it
@@ -128,8 +137,8 @@ BOOST_AUTO_TEST_CASE(same_descriptor_returns_same_object) {
   BOOST_CHECK((first->value_or({}) == session{1, "/"}));
 }
 
-BOOST_AUTO_TEST_CASE(type_mismatch_throws) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(type_mismatch_throws, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   b.get_state(sluice::value_state_descriptor<int>{"count"});
   try {
     b.get_state(sluice::value_state_descriptor<double>{"count"});
@@ -146,8 +155,8 @@ BOOST_AUTO_TEST_CASE(type_mismatch_throws) {
   BOOST_CHECK_NO_THROW(b.get_state(sluice::value_state_descriptor<int>{"count"}));
 }
 
-BOOST_AUTO_TEST_CASE(user_struct_values) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(user_struct_values, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   auto& s = b.get_state(sluice::value_state_descriptor<session>{"session"});
   select(b, "u1");
   auto v = s.value_or(session{});
@@ -162,10 +171,10 @@ BOOST_AUTO_TEST_CASE(user_struct_values) {
   BOOST_CHECK_EQUAL(s.value()->last_page, "/cart");
 }
 
-BOOST_AUTO_TEST_CASE(for_each_in_key_group_sees_exactly_that_group) {
+BOOST_DATA_TEST_CASE(for_each_in_key_group_sees_exactly_that_group, SLUICE_BACKENDS, kind) {
   constexpr uint32_t max_p = 16;
   auto range = sluice::key_group_range_for_operator(max_p, 2, 1); // [8, 15]
-  sluice::keyed_state_backend b{max_p, range};
+  sluice::keyed_state_backend b{max_p, range, backend_test::options(kind)};
   auto& s = b.get_state(sluice::value_state_descriptor<int>{"v"});
   std::map<uint32_t, std::map<std::string, int>> expected;
   int n = 0;
@@ -197,8 +206,8 @@ BOOST_AUTO_TEST_CASE(for_each_in_key_group_sees_exactly_that_group) {
   BOOST_CHECK_EQUAL(outside, 0);
 }
 
-BOOST_AUTO_TEST_CASE(current_key_reuses_its_buffer) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(current_key_reuses_its_buffer, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   b.set_current_key_of(std::string(40, 'x')); // warm up: longest key
   BOOST_CHECK_EQUAL(b.current_key(), std::string(40, 'x'));
   const char* buffer = b.current_key().data();
@@ -211,8 +220,8 @@ BOOST_AUTO_TEST_CASE(current_key_reuses_its_buffer) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(set_current_key_of_refuses_a_key_outside_the_range) {
-  sluice::keyed_state_backend b{128, {0, 63}};
+BOOST_DATA_TEST_CASE(set_current_key_of_refuses_a_key_outside_the_range, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 63}, backend_test::options(kind)};
   auto inside = key_in_group(10, 128);
   auto outside = key_in_group(100, 128);
   BOOST_CHECK(b.set_current_key_of(inside));
@@ -220,8 +229,8 @@ BOOST_AUTO_TEST_CASE(set_current_key_of_refuses_a_key_outside_the_range) {
   BOOST_CHECK_EQUAL(b.current_key_group(), 100u);
 }
 
-BOOST_AUTO_TEST_CASE(set_current_key_of_serializes_like_append_key_bytes) {
-  sluice::keyed_state_backend b{128, {0, 127}};
+BOOST_DATA_TEST_CASE(set_current_key_of_serializes_like_append_key_bytes, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{128, {0, 127}, backend_test::options(kind)};
   auto& s = b.get_state(sluice::value_state_descriptor<int>{"s"});
   b.set_current_key_of(int32_t{42});
   s.update(7);
@@ -233,12 +242,12 @@ BOOST_AUTO_TEST_CASE(set_current_key_of_serializes_like_append_key_bytes) {
   BOOST_CHECK_EQUAL(s.value_or(0), 7);
 }
 
-BOOST_AUTO_TEST_CASE(accessors) {
-  sluice::keyed_state_backend b{256, {10, 20}};
+BOOST_DATA_TEST_CASE(accessors, SLUICE_BACKENDS, kind) {
+  sluice::keyed_state_backend b{256, {10, 20}, backend_test::options(kind)};
   BOOST_CHECK_EQUAL(b.max_parallelism(), 256u);
   BOOST_CHECK((b.range() == sluice::key_group_range{10, 20}));
   BOOST_CHECK_EQUAL(b.num_states(), 0u);
-  sluice::keyed_state_backend empty{4, sluice::key_group_range::empty_range()};
+  sluice::keyed_state_backend empty{4, sluice::key_group_range::empty_range(), backend_test::options(kind)};
   auto& s = empty.get_state(sluice::value_state_descriptor<int>{"s"});
   BOOST_CHECK_EQUAL(s.size(), 0u);
 }

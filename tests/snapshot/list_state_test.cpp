@@ -10,6 +10,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "backend_test_util.hpp"
+
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -74,10 +76,12 @@ state_file_contents write_and_load(const keyed_state_snapshot& snap) {
   return load_state_bytes(w.take_bytes(), "list.state");
 }
 
-keyed_state_backend restore(const state_file_contents& contents, key_group_range range) {
-  keyed_state_backend b{max_p, range};
+keyed_state_backend restore(const state_file_contents& contents, key_group_range range,
+                            state_backend_kind kind) {
+  keyed_state_backend b{max_p, range, backend_test::options(kind)};
   for (const auto& e : contents.keyed)
     b.restore_entry(e.state, e.key_group, e.key, e.value);
+  b.end_batch();
   return b;
 }
 
@@ -120,8 +124,8 @@ void check_mismatch(F f, std::initializer_list<const char*> words) {
 
 BOOST_AUTO_TEST_SUITE(list_state_suite)
 
-BOOST_AUTO_TEST_CASE(add_add_all_update_clear_per_key) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(add_add_all_update_clear_per_key, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(list_state_descriptor<std::string>{"pages"});
   BOOST_CHECK_EQUAL(s.name(), "pages");
   BOOST_CHECK(s.kind() == state_kind::list);
@@ -163,8 +167,8 @@ BOOST_AUTO_TEST_CASE(add_add_all_update_clear_per_key) {
   BOOST_CHECK((s.get() == std::vector<std::string>{"/1"}));
 }
 
-BOOST_AUTO_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated) {
-  keyed_state_backend b{8, {2, 5}};
+BOOST_DATA_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{8, {2, 5}, backend_test::options(kind)};
   auto& s = b.get_state(list_state_descriptor<int>{"s"});
   b.set_current_key("k", 2);
   s.add(2);
@@ -188,8 +192,8 @@ BOOST_AUTO_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated) {
 
 // The seed's ListState example (CountAverageWithList): per key, keep every
 // value and emit the average once three have arrived.
-BOOST_AUTO_TEST_CASE(seed_example_average_of_three_per_key) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(seed_example_average_of_three_per_key, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& elements = b.get_state(list_state_descriptor<std::pair<int64_t, double>>{"listState"});
   std::vector<std::pair<int64_t, double>> input{{1, 3}, {1, 5}, {1, 7},
                                                 {2, 4}, {2, 2}, {2, 6}};
@@ -208,8 +212,8 @@ BOOST_AUTO_TEST_CASE(seed_example_average_of_three_per_key) {
   BOOST_CHECK((out == std::vector<std::pair<int64_t, double>>{{1, 5.0}, {2, 4.0}}));
 }
 
-BOOST_AUTO_TEST_CASE(round_trip_same_range) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(round_trip_same_range, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   BOOST_CHECK_EQUAL(snap->num_entries(), expected.size()); // one entry per key
@@ -224,7 +228,7 @@ BOOST_AUTO_TEST_CASE(round_trip_same_range) {
   auto decoded = decode_value<std::vector<int64_t>>(first.value, "test");
   BOOST_CHECK(!decoded.empty());
   BOOST_CHECK_EQUAL(decoded.front() % 100, 0);
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   check_lists(restored, expected);
   BOOST_CHECK(restored.unclaimed_restored_states().empty());
   // Restored lists keep working.
@@ -233,14 +237,14 @@ BOOST_AUTO_TEST_CASE(round_trip_same_range) {
   BOOST_CHECK((restored.get_state(events_desc).get() == std::vector<int64_t>{100, 7}));
 }
 
-BOOST_AUTO_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
   size_t total = 0;
   for (uint32_t i = 0; i < 3; ++i) {
     auto range = key_group_range_for_operator(max_p, 3, i);
-    auto restored = restore(contents, range);
+    auto restored = restore(contents, range, kind);
     check_lists(restored, expected);
     auto& events = restored.get_state(events_desc);
     BOOST_CHECK(events.size() < expected.size());
@@ -252,8 +256,8 @@ BOOST_AUTO_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups) {
   BOOST_CHECK_EQUAL(total, expected.size()); // disjoint ranges hold every key once
 }
 
-BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(snapshot_is_a_copy, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   auto& events = b.get_state(events_desc);
@@ -270,15 +274,15 @@ BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
     changed["user-5"] = {1};
     return changed;
   }());
-  auto restored = restore(write_and_load(*snap), whole);
+  auto restored = restore(write_and_load(*snap), whole, kind);
   check_lists(restored, expected);
 }
 
-BOOST_AUTO_TEST_CASE(list_state_does_not_restore_as_a_value_of_vector) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(list_state_does_not_restore_as_a_value_of_vector, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   check_mismatch(
     [&] { restored.get_state(value_state_descriptor<std::vector<int64_t>>{"events"}); },
     {"'events'", "list state", "value state"});
@@ -293,13 +297,13 @@ BOOST_AUTO_TEST_CASE(list_state_does_not_restore_as_a_value_of_vector) {
   check_lists(restored, expected);
   // The other way round: a value state of std::vector does not restore as a
   // list, also when the list state is registered before the entries arrive.
-  keyed_state_backend v{max_p, whole};
+  keyed_state_backend v{max_p, whole, backend_test::options(kind)};
   select(v, "user-1");
   v.get_state(value_state_descriptor<std::vector<int64_t>>{"events"}).update({1, 2});
   auto value_contents = write_and_load(*v.snapshot());
   BOOST_REQUIRE_EQUAL(value_contents.keyed.size(), 1u);
   BOOST_CHECK(value_contents.keyed.front().state.kind == state_kind::value);
-  keyed_state_backend early{max_p, whole};
+  keyed_state_backend early{max_p, whole, backend_test::options(kind)};
   auto& events = early.get_state(events_desc);
   const auto& e = value_contents.keyed.front();
   check_mismatch([&] { early.restore_entry(e.state, e.key_group, e.key, e.value); },
@@ -307,8 +311,8 @@ BOOST_AUTO_TEST_CASE(list_state_does_not_restore_as_a_value_of_vector) {
   BOOST_CHECK_EQUAL(events.size(), 0u);
 }
 
-BOOST_AUTO_TEST_CASE(reregistration_with_another_kind_or_type_is_refused) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(reregistration_with_another_kind_or_type_is_refused, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& events = b.get_state(events_desc);
   BOOST_CHECK_EQUAL(&b.get_state(list_state_descriptor<int64_t>{"events"}), &events);
   check_mismatch(
@@ -322,8 +326,11 @@ BOOST_AUTO_TEST_CASE(reregistration_with_another_kind_or_type_is_refused) {
   BOOST_CHECK_EQUAL(b.num_states(), 2u);
 }
 
+// In memory only: the lmdb backend refuses such a state at registration
+// (lmdb_refuses_unserializable_state_at_registration).
 BOOST_AUTO_TEST_CASE(unserializable_elements_refuse_snapshot) {
-  keyed_state_backend b{max_p, whole};
+  constexpr auto kind = state_backend_kind::hashmap;
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(list_state_descriptor<opaque>{"opaque"}); // fine in memory
   select(b, "k");
   s.add(opaque{1});

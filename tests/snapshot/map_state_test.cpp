@@ -12,6 +12,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "backend_test_util.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
@@ -77,10 +79,12 @@ state_file_contents write_and_load(const keyed_state_snapshot& snap) {
   return load_state_bytes(w.take_bytes(), "map.state");
 }
 
-keyed_state_backend restore(const state_file_contents& contents, key_group_range range) {
-  keyed_state_backend b{max_p, range};
+keyed_state_backend restore(const state_file_contents& contents, key_group_range range,
+                            state_backend_kind kind) {
+  keyed_state_backend b{max_p, range, backend_test::options(kind)};
   for (const auto& e : contents.keyed)
     b.restore_entry(e.state, e.key_group, e.key, e.value);
+  b.end_batch();
   return b;
 }
 
@@ -119,8 +123,8 @@ void check_mismatch(F f, std::initializer_list<const char*> words) {
 
 BOOST_AUTO_TEST_SUITE(map_state_suite)
 
-BOOST_AUTO_TEST_CASE(put_get_remove_contains_per_key) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(put_get_remove_contains_per_key, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(clicks_desc);
   BOOST_CHECK(s.kind() == state_kind::map);
   select(b, "alice");
@@ -159,8 +163,8 @@ BOOST_AUTO_TEST_CASE(put_get_remove_contains_per_key) {
   s.clear(); // no-op
 }
 
-BOOST_AUTO_TEST_CASE(put_all_entries_keys_values) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(put_all_entries_keys_values, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(map_state_descriptor<int32_t, std::string>{"names"});
   select(b, "k");
   s.put_all(std::map<int32_t, std::string>{}); // no-op, creates nothing
@@ -191,8 +195,8 @@ BOOST_AUTO_TEST_CASE(put_all_entries_keys_values) {
   BOOST_CHECK_EQUAL(s.size(), 2u);
 }
 
-BOOST_AUTO_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated) {
-  keyed_state_backend b{8, {2, 5}};
+BOOST_DATA_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{8, {2, 5}, backend_test::options(kind)};
   auto& s = b.get_state(map_state_descriptor<std::string, int>{"s"});
   b.set_current_key("k", 2);
   s.put("x", 2);
@@ -219,8 +223,8 @@ BOOST_AUTO_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated) {
 // The seed's MapState example (CountAverageMapState): every value goes into
 // the key's map under a fresh id (a UUID there, a counter here); once the
 // map has three values, emit their average.
-BOOST_AUTO_TEST_CASE(seed_example_average_over_values_per_key) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(seed_example_average_over_values_per_key, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(map_state_descriptor<std::string, double>{"mapStateOperate"});
   std::vector<std::pair<int64_t, double>> input{{1, 3}, {1, 5}, {1, 7},
                                                 {2, 4}, {2, 2}, {2, 6}};
@@ -242,8 +246,8 @@ BOOST_AUTO_TEST_CASE(seed_example_average_over_values_per_key) {
   BOOST_CHECK((out == std::vector<std::pair<int64_t, double>>{{1, 5.0}, {2, 4.0}}));
 }
 
-BOOST_AUTO_TEST_CASE(round_trip_same_range) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(round_trip_same_range, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   BOOST_CHECK_EQUAL(snap->num_entries(), expected.size()); // one entry per key
@@ -263,7 +267,7 @@ BOOST_AUTO_TEST_CASE(round_trip_same_range) {
   BOOST_CHECK_EQUAL(pairs.size(), as_map.size());
   for (const auto& [uk, uv] : pairs)
     BOOST_CHECK_EQUAL(as_map.at(uk), uv);
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   check_maps(restored, expected);
   BOOST_CHECK(restored.unclaimed_restored_states().empty());
   select(restored, "user-1");
@@ -272,14 +276,14 @@ BOOST_AUTO_TEST_CASE(round_trip_same_range) {
   BOOST_CHECK((to_map(clicks) == mappings{{"page-0", 10}, {"page-9", 9}}));
 }
 
-BOOST_AUTO_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
   size_t total = 0;
   for (uint32_t i = 0; i < 3; ++i) {
     auto range = key_group_range_for_operator(max_p, 3, i);
-    auto restored = restore(contents, range);
+    auto restored = restore(contents, range, kind);
     check_maps(restored, expected);
     auto& clicks = restored.get_state(clicks_desc);
     BOOST_CHECK(clicks.size() < expected.size());
@@ -291,8 +295,8 @@ BOOST_AUTO_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups) {
   BOOST_CHECK_EQUAL(total, expected.size());
 }
 
-BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(snapshot_is_a_copy, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   auto& clicks = b.get_state(clicks_desc);
@@ -302,15 +306,15 @@ BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
   clicks.clear();
   select(b, "user-4");
   clicks.put("new", 1);
-  auto restored = restore(write_and_load(*snap), whole);
+  auto restored = restore(write_and_load(*snap), whole, kind);
   check_maps(restored, expected);
 }
 
-BOOST_AUTO_TEST_CASE(map_state_does_not_restore_as_another_kind_or_type) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(map_state_does_not_restore_as_another_kind_or_type, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   // Value states of the two types the encoding reads as.
   check_mismatch([&] { restored.get_state(value_state_descriptor<mappings>{"clicks"}); },
                  {"'clicks'", "map state", "value state"});
@@ -332,12 +336,12 @@ BOOST_AUTO_TEST_CASE(map_state_does_not_restore_as_another_kind_or_type) {
   BOOST_CHECK_EQUAL(restored.num_states(), 0u);
   check_maps(restored, expected);
   // A value state of std::map does not restore into a registered map state.
-  keyed_state_backend v{max_p, whole};
+  keyed_state_backend v{max_p, whole, backend_test::options(kind)};
   select(v, "user-1");
   v.get_state(value_state_descriptor<mappings>{"clicks"}).update({{"a", 1}});
   auto value_contents = write_and_load(*v.snapshot());
   BOOST_REQUIRE_EQUAL(value_contents.keyed.size(), 1u);
-  keyed_state_backend early{max_p, whole};
+  keyed_state_backend early{max_p, whole, backend_test::options(kind)};
   auto& clicks = early.get_state(clicks_desc);
   const auto& e = value_contents.keyed.front();
   check_mismatch([&] { early.restore_entry(e.state, e.key_group, e.key, e.value); },
@@ -345,8 +349,8 @@ BOOST_AUTO_TEST_CASE(map_state_does_not_restore_as_another_kind_or_type) {
   BOOST_CHECK_EQUAL(clicks.size(), 0u);
 }
 
-BOOST_AUTO_TEST_CASE(reregistration_with_another_kind_or_type_is_refused) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(reregistration_with_another_kind_or_type_is_refused, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& clicks = b.get_state(clicks_desc);
   BOOST_CHECK_EQUAL(&b.get_state(map_state_descriptor<std::string, int64_t>{"clicks"}),
                     &clicks);

@@ -12,6 +12,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "backend_test_util.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -115,10 +117,12 @@ state_file_contents write_and_load(const keyed_state_snapshot& snap) {
   return load_state_bytes(w.take_bytes(), "agg.state");
 }
 
-keyed_state_backend restore(const state_file_contents& contents, key_group_range range) {
-  keyed_state_backend b{max_p, range};
+keyed_state_backend restore(const state_file_contents& contents, key_group_range range,
+                            state_backend_kind kind) {
+  keyed_state_backend b{max_p, range, backend_test::options(kind)};
   for (const auto& e : contents.keyed)
     b.restore_entry(e.state, e.key_group, e.key, e.value);
+  b.end_batch();
   return b;
 }
 
@@ -168,8 +172,8 @@ BOOST_AUTO_TEST_SUITE(reducing_aggregating_state_suite)
 
 // The seed's ReducingState example (ReduceFunction value1 + value2): the
 // running sum per key.
-BOOST_AUTO_TEST_CASE(reducing_running_sum_per_key) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(reducing_running_sum_per_key, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(
     reducing_state_descriptor<double>{"reduceSum", [](const double& a, const double& c) {
                                         return a + c;
@@ -199,8 +203,8 @@ BOOST_AUTO_TEST_CASE(reducing_running_sum_per_key) {
   BOOST_CHECK_EQUAL(s.get().value(), 12.0);
 }
 
-BOOST_AUTO_TEST_CASE(reducing_keeps_the_first_reduce_function_and_isolates_key_groups) {
-  keyed_state_backend b{8, {2, 5}};
+BOOST_DATA_TEST_CASE(reducing_keeps_the_first_reduce_function_and_isolates_key_groups, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{8, {2, 5}, backend_test::options(kind)};
   auto max = [](const std::string& a, const std::string& c) { return std::max(a, c); };
   auto& s = b.get_state(reducing_state_descriptor<std::string>{"max", max});
   // A later descriptor of the same name and type returns the same state;
@@ -236,8 +240,8 @@ BOOST_AUTO_TEST_CASE(reducing_keeps_the_first_reduce_function_and_isolates_key_g
 
 // The seed's AggregatingState example (AggregrageState): per key,
 // "Contains" followed by every value added.
-BOOST_AUTO_TEST_CASE(aggregating_contains_string_per_key) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(aggregating_contains_string_per_key, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(contains_desc());
   BOOST_CHECK(s.kind() == state_kind::value);
   std::vector<std::pair<int64_t, double>> input{{1, 3}, {1, 5}, {1, 7},
@@ -265,8 +269,8 @@ BOOST_AUTO_TEST_CASE(aggregating_contains_string_per_key) {
   BOOST_CHECK_EQUAL(s.get().value(), "Contains-4.0-2.0-6.0");
 }
 
-BOOST_AUTO_TEST_CASE(aggregating_average_with_count_sum_accumulator) {
-  keyed_state_backend b{8, {0, 7}};
+BOOST_DATA_TEST_CASE(aggregating_average_with_count_sum_accumulator, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{8, {0, 7}, backend_test::options(kind)};
   auto& s = b.get_state(avg_desc);
   b.set_current_key("a", 1);
   BOOST_CHECK(!s.get().has_value());
@@ -297,8 +301,8 @@ BOOST_AUTO_TEST_CASE(aggregating_average_with_count_sum_accumulator) {
   BOOST_CHECK_CLOSE(avg_desc.fn.result(merged), 3.0, 1e-9);
 }
 
-BOOST_AUTO_TEST_CASE(round_trip_same_range) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(round_trip_same_range, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   BOOST_CHECK_EQUAL(snap->num_states(), 2u);
@@ -326,7 +330,7 @@ BOOST_AUTO_TEST_CASE(round_trip_same_range) {
   }
   BOOST_CHECK(saw_sum && saw_avg);
   BOOST_CHECK(reducing_state<int64_t>::fingerprint() != type_fingerprint<int64_t>());
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   check(restored, expected);
   BOOST_CHECK(restored.unclaimed_restored_states().empty());
   // Restored values keep aggregating.
@@ -335,14 +339,14 @@ BOOST_AUTO_TEST_CASE(round_trip_same_range) {
   BOOST_CHECK_EQUAL(restored.get_state(sum_desc).get().value(), 101);
 }
 
-BOOST_AUTO_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
   size_t total = 0;
   for (uint32_t i = 0; i < 3; ++i) {
     auto range = key_group_range_for_operator(max_p, 3, i);
-    auto restored = restore(contents, range);
+    auto restored = restore(contents, range, kind);
     check(restored, expected);
     auto& sum = restored.get_state(sum_desc);
     BOOST_CHECK(sum.size() < expected.size());
@@ -354,8 +358,8 @@ BOOST_AUTO_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups) {
   BOOST_CHECK_EQUAL(total, expected.size());
 }
 
-BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(snapshot_is_a_copy, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto snap = b.snapshot();
   select(b, "user-1");
@@ -364,15 +368,15 @@ BOOST_AUTO_TEST_CASE(snapshot_is_a_copy) {
   select(b, "user-2");
   b.get_state(sum_desc).clear();
   b.get_state(avg_desc).clear();
-  auto restored = restore(write_and_load(*snap), whole);
+  auto restored = restore(write_and_load(*snap), whole, kind);
   check(restored, expected);
 }
 
-BOOST_AUTO_TEST_CASE(restore_refuses_another_kind_or_type) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(restore_refuses_another_kind_or_type, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
-  auto restored = restore(contents, whole);
+  auto restored = restore(contents, whole, kind);
   // Same kind on disk (value) and same stored type, but another state kind.
   check_mismatch([&] { restored.get_state(value_state_descriptor<int64_t>{"sum"}); },
                  {"'sum'", "value_state<long>"});
@@ -404,12 +408,12 @@ BOOST_AUTO_TEST_CASE(restore_refuses_another_kind_or_type) {
   BOOST_CHECK_EQUAL(restored.num_states(), 0u);
   check(restored, expected);
   // A value state's entries do not restore into a registered reducing state.
-  keyed_state_backend v{max_p, whole};
+  keyed_state_backend v{max_p, whole, backend_test::options(kind)};
   select(v, "user-1");
   v.get_state(value_state_descriptor<int64_t>{"sum"}).update(5);
   auto value_contents = write_and_load(*v.snapshot());
   BOOST_REQUIRE_EQUAL(value_contents.keyed.size(), 1u);
-  keyed_state_backend early{max_p, whole};
+  keyed_state_backend early{max_p, whole, backend_test::options(kind)};
   auto& sum = early.get_state(sum_desc);
   const auto& e = value_contents.keyed.front();
   check_mismatch([&] { early.restore_entry(e.state, e.key_group, e.key, e.value); },
@@ -417,8 +421,8 @@ BOOST_AUTO_TEST_CASE(restore_refuses_another_kind_or_type) {
   BOOST_CHECK_EQUAL(sum.size(), 0u);
 }
 
-BOOST_AUTO_TEST_CASE(reregistration_with_another_kind_or_type_is_refused) {
-  keyed_state_backend b{max_p, whole};
+BOOST_DATA_TEST_CASE(reregistration_with_another_kind_or_type_is_refused, SLUICE_BACKENDS, kind) {
+  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   b.get_state(sum_desc);
   b.get_state(avg_desc);
   check_mismatch([&] { b.get_state(value_state_descriptor<int64_t>{"sum"}); },
@@ -445,8 +449,11 @@ BOOST_AUTO_TEST_CASE(reregistration_with_another_kind_or_type_is_refused) {
   BOOST_CHECK_EQUAL(b.num_states(), 2u);
 }
 
+// In memory only: the lmdb backend refuses such a state at registration
+// (lmdb_refuses_unserializable_state_at_registration).
 BOOST_AUTO_TEST_CASE(unserializable_values_refuse_snapshot) {
-  keyed_state_backend r{max_p, whole};
+  constexpr auto kind = state_backend_kind::hashmap;
+  keyed_state_backend r{max_p, whole, backend_test::options(kind)};
   auto& red = r.get_state(reducing_state_descriptor<opaque>{
     "opaque_sum", [](const opaque& a, const opaque& c) { return opaque{a.x + c.x}; }});
   select(r, "k");
@@ -457,7 +464,7 @@ BOOST_AUTO_TEST_CASE(unserializable_values_refuse_snapshot) {
     return x.code() == ec::not_serializable
            && std::string{x.what()}.find("'opaque_sum'") != std::string::npos;
   });
-  keyed_state_backend a{max_p, whole};
+  keyed_state_backend a{max_p, whole, backend_test::options(kind)};
   aggregate_function<int, opaque, int> fn;
   fn.create = [] { return opaque{}; };
   fn.add = [](const int& in, opaque acc) { return opaque{acc.x + in}; };
