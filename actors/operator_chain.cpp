@@ -179,7 +179,7 @@ operator_chain::snapshot_state(uint64_t checkpoint_id, timestamp ts) {
     l.op->snapshot_state(snapshot_context{checkpoint_id, ts, &out.list_items});
     if (l.state) {
       out.key_groups = l.state->range();
-      out.keyed = l.state->snapshot();
+      out.keyed = l.state->snapshot(checkpoint_id);
     }
   }
   active_ = 0;
@@ -187,8 +187,11 @@ operator_chain::snapshot_state(uint64_t checkpoint_id, timestamp ts) {
 }
 
 void operator_chain::notify_checkpoint_complete(uint64_t checkpoint_id) {
-  for (active_ = 0; active_ < links_.size(); ++active_)
+  for (active_ = 0; active_ < links_.size(); ++active_) {
+    if (links_[active_].state)
+      links_[active_].state->notify_checkpoint_complete(checkpoint_id);
     links_[active_].op->notify_checkpoint_complete(checkpoint_id);
+  }
   active_ = 0;
 }
 

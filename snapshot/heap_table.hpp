@@ -219,6 +219,21 @@ public:
     }
   }
 
+  void restore_erase(uint32_t key_group, std::string_view key) override {
+    assert(ctx_->range.contains(key_group));
+    if (active_)
+      try_merge();
+    auto g = key_group - ctx_->range.first;
+    std::string k{key};
+    if (!contains(g, k))
+      return;
+    if (active_)
+      active_->groups[g].insert_or_assign(std::move(k), std::optional<V>{});
+    else
+      base_->groups[g].erase(k);
+    --size_;
+  }
+
   size_t copied_entries() const noexcept override {
     return copies_;
   }

@@ -91,6 +91,10 @@ public:
     w_.add_keyed_entry(meta_, key_group, key, value);
   }
 
+  void add_deleted(uint32_t key_group, std::string_view key) override {
+    w_.add_keyed_tombstone(meta_, key_group, key);
+  }
+
 private:
   state_file_writer& w_;
   const keyed_state_meta& meta_;
@@ -162,9 +166,39 @@ keyed_state_backend::keyed_state_backend(uint32_t max_parallelism, key_group_ran
       using namespace std::chrono;
       return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
     };
-  if (kind_ == state_backend_kind::lmdb)
+  if (kind_ == state_backend_kind::lmdb) {
     lmdb_ = std::make_unique<lmdb_backend_context>(
       std::make_unique<lmdb_store>(options.lmdb_dir, options.lmdb), options.lmdb_cache_entries);
+    incremental_ = options.incremental;
+    full_every_ = options.full_every;
+    lmdb_->track_changes = incremental_;
+  }
+}
+
+void keyed_state_backend::notify_checkpoint_complete(uint64_t checkpoint_id) {
+  auto it = std::find_if(unconfirmed_.begin(), unconfirmed_.end(),
+                         [&](const unconfirmed& u) { return u.id == checkpoint_id; });
+  if (it == unconfirmed_.end())
+    return;
+  confirmed_ = checkpoint_id;
+  deltas_since_full_ = it->full ? 0 : deltas_since_full_ + 1;
+  unconfirmed_.erase(unconfirmed_.begin(), std::next(it));
+}
+
+void keyed_state_backend::restore_deleted(const keyed_state_meta& state, uint32_t key_group,
+                                          std::string_view key) {
+  if (!ctx_->range.contains(key_group))
+    return;
+  if (auto* registered = find_state(state.name)) {
+    check_restored_type(*registered, state);
+    registered->restore_deleted(key_group, key);
+    return;
+  }
+  for (auto& restored : restored_)
+    if (restored.meta.name == state.name)
+      std::erase_if(restored.entries, [&](const restored_entry& e) {
+        return e.key_group == key_group && e.key == key;
+      });
 }
 
 void keyed_state_backend::end_batch() {
@@ -210,7 +244,7 @@ void keyed_state_backend::set_current_key(std::string_view key_bytes, uint32_t k
   ctx_->has_key = true;
 }
 
-std::unique_ptr<keyed_state_snapshot> keyed_state_backend::snapshot() {
+std::unique_ptr<keyed_state_snapshot> keyed_state_backend::snapshot(uint64_t checkpoint_id) {
   for (const auto& state : states_)
     if (!state->serializable())
       state->copy_entries(); // throws ec::not_serializable naming the state
@@ -232,6 +266,32 @@ std::unique_ptr<keyed_state_snapshot> keyed_state_backend::snapshot() {
         ctx->snapshot.reset();
     }
   } release_view{lmdb_.get()};
+  if (incremental_) {
+    unconfirmed u{checkpoint_id, !confirmed_ || deltas_since_full_ >= full_every_, {}};
+    for (const auto& state : states_)
+      u.per_state.push_back(state->take_changes());
+    unconfirmed_.push_back(std::move(u));
+    if (!unconfirmed_.back().full) {
+      result->incremental_ = true;
+      result->base_ = *confirmed_;
+      for (size_t i = 0; i < states_.size(); ++i) {
+        auto& state = *states_[i];
+        changed_keys keys(ctx_->range.size());
+        size_t n = 0;
+        for (const auto& u : unconfirmed_)
+          if (i < u.per_state.size())
+            for (size_t g = 0; g < u.per_state[i].size(); ++g)
+              for (const auto& key : u.per_state[i][g])
+                n += keys[g].insert(key).second ? 1 : 0;
+        if (n == 0)
+          continue;
+        keyed_state_meta meta{state.name(), state.type_fingerprint(), state.kind()};
+        result->states_.push_back({std::move(meta), state.delta(keys)});
+        result->num_entries_ += n;
+      }
+      return result;
+    }
+  }
   result->states_.reserve(states_.size() + restored_.size());
   for (const auto& state : states_) {
     if (state->size() == 0)

@@ -72,9 +72,21 @@ public:
   keyed_state_snapshot& operator=(const keyed_state_snapshot&) = delete;
   ~keyed_state_snapshot();
 
-  /// Entries over all states.
+  /// Entries over all states (incremental: entries and tombstones).
   size_t num_entries() const noexcept {
     return num_entries_;
+  }
+
+  /// Whether this snapshot holds only the changes since `base_checkpoint()`
+  /// (entries with their current value, tombstones for removed keys); a
+  /// restore applies the base's files, then every delta after it in order.
+  bool incremental() const noexcept {
+    return incremental_;
+  }
+
+  /// The confirmed checkpoint an incremental snapshot builds on.
+  uint64_t base_checkpoint() const noexcept {
+    return base_;
   }
 
   /// States with at least one entry (only those are written).
@@ -116,6 +128,8 @@ private:
   key_group_range range_;
   std::vector<state_entries> states_;
   size_t num_entries_ = 0;
+  bool incremental_ = false;
+  uint64_t base_ = 0;
 };
 
 /// Where keyed state lives (`state.backend`).
@@ -139,6 +153,13 @@ struct keyed_backend_options {
   /// Milliseconds of processing time, for time-to-live (default: the
   /// system clock).
   std::function<int64_t()> clock;
+  /// lmdb: incremental snapshots (see keyed_state_backend::snapshot);
+  /// ignored by hashmap.
+  bool incremental = false;
+  /// Incremental: after this many confirmed incremental snapshots the next
+  /// one is full again (periodic full materialization), so a restore never
+  /// reads a longer chain than 1 + full_every files.
+  uint32_t full_every = 10;
 };
 
 class keyed_state_backend {
@@ -237,7 +258,22 @@ public:
   /// registered state's value type cannot be serialized (even when empty:
   /// the checkpoint must fail the same way whatever the data); io_error
   /// when the LMDB map is full while an older snapshot is still open.
-  std::unique_ptr<keyed_state_snapshot> snapshot();
+  /// With `incremental` (lmdb), snapshot `checkpoint_id` holds only what
+  /// changed since the last checkpoint confirmed by
+  /// notify_checkpoint_complete — the changes of snapshots not confirmed
+  /// (failed, aborted) included — unless there is no confirmed one yet or
+  /// `full_every` incremental ones were confirmed since the last full one:
+  /// then it is full. Ids must grow.
+  std::unique_ptr<keyed_state_snapshot> snapshot(uint64_t checkpoint_id = 0);
+
+  /// Checkpoint `checkpoint_id` completed: its snapshot is the new base of
+  /// incremental snapshots. No-op for an unknown id or without incremental.
+  void notify_checkpoint_complete(uint64_t checkpoint_id);
+
+  /// Restores a tombstone of an incremental checkpoint: removes the entry
+  /// of `key`, registered or not yet (errors as restore_entry).
+  void restore_deleted(const keyed_state_meta& state, uint32_t key_group,
+                       std::string_view key);
 
   /// End of a message that touched state: lmdb writes the changed entries
   /// in one write transaction. No-op for hashmap. Throws io_error.
@@ -359,6 +395,18 @@ private:
   std::unique_ptr<current_key_context> ctx_; // shared with the states
   std::unique_ptr<lmdb_backend_context> lmdb_; // lmdb only; outlives the states
   uint16_t state_ids_ = 0;
+  /// Incremental: the changes of snapshots not confirmed yet, per state
+  /// (index in states_), ascending ids.
+  struct unconfirmed {
+    uint64_t id;
+    bool full;
+    std::vector<changed_keys> per_state;
+  };
+  bool incremental_ = false;
+  uint32_t full_every_ = 10;
+  std::vector<unconfirmed> unconfirmed_;
+  std::optional<uint64_t> confirmed_;
+  uint32_t deltas_since_full_ = 0;
   std::vector<std::unique_ptr<keyed_state_base>> states_; // registration order
   std::vector<restored_state> restored_; // unclaimed, in order of arrival
 };

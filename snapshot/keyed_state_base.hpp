@@ -82,6 +82,15 @@ public:
   /// Entries copied by copy-on-write so far (heap tables; 0 otherwise).
   virtual size_t copied_entries() const noexcept = 0;
 
+  /// Incremental checkpoints: see state_table::take_changes and delta.
+  virtual changed_keys take_changes() = 0;
+  virtual std::unique_ptr<const keyed_state_copy> delta(const changed_keys& keys) = 0;
+
+  /// Removes the entry of `key` in `key_group` (a tombstone of an
+  /// incremental checkpoint being restored). Same preconditions as
+  /// restore_entry.
+  virtual void restore_deleted(uint32_t key_group, std::string_view key) = 0;
+
 protected:
   keyed_state_base(std::string name, const std::type_info& state_type, uint64_t fingerprint,
                    state_kind kind)
@@ -171,6 +180,18 @@ public:
 
   size_t copied_entries() const noexcept override {
     return table_->copied_entries();
+  }
+
+  changed_keys take_changes() override {
+    return table_->take_changes();
+  }
+
+  std::unique_ptr<const keyed_state_copy> delta(const changed_keys& keys) override {
+    return table_->delta(keys);
+  }
+
+  void restore_deleted(uint32_t key_group, std::string_view key) override {
+    table_->restore_erase(key_group, key);
   }
 
 protected:

@@ -168,6 +168,21 @@ void lmdb_snapshot::for_each_of_state(key_group_range range, uint16_t state_id,
   }
 }
 
+bool lmdb_snapshot::get(uint32_t key_group, uint16_t state_id, std::string_view key,
+                        std::string& out) const {
+  assert(is_open());
+  std::string composed;
+  compose_lmdb_key(composed, key_group, state_id, key);
+  MDB_val k{composed.size(), composed.data()};
+  MDB_val v;
+  int rc = mdb_get(txn_, env_->dbi, &k, &v);
+  if (rc == 0)
+    out.assign(to_view(v));
+  else if (rc != MDB_NOTFOUND)
+    throw_mdb(env_->dir, "cannot read snapshot", rc);
+  return rc == 0;
+}
+
 // --- store: opening -------------------------------------------------------------
 
 lmdb_store::lmdb_store(fs::path dir, lmdb_store_options options)

@@ -182,6 +182,11 @@ public:
   void for_each_of_state(key_group_range range, uint16_t state_id,
                          const entry_callback& f) const;
 
+  /// The value of one entry as of the snapshot, into `out`; false when
+  /// absent. Precondition: is_open().
+  bool get(uint32_t key_group, uint16_t state_id, std::string_view key,
+           std::string& out) const;
+
   /// Releases the read transaction (and this handle's share of the
   /// environment). Idempotent.
   void close() noexcept;

@@ -20,6 +20,7 @@
 #include "snapshot/lmdb_store.hpp"
 #include "snapshot/state_table.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include <tsl/robin_map.h>
+#include <tsl/robin_set.h>
 
 namespace sluice {
 
@@ -54,7 +56,10 @@ struct lmdb_backend_context {
   std::shared_ptr<const lmdb_snapshot> snapshot;
   /// Clean cache entries a table keeps across batches.
   size_t cache_entries;
+  /// Incremental checkpoints: tables record the keys they write.
+  bool track_changes = false;
 };
+
 
 namespace detail {
 
@@ -83,6 +88,42 @@ private:
   size_t size_;
 };
 
+/// An incremental snapshot of an LMDB table: the keys changed since the
+/// base, each encoded as its value in the read view or as a tombstone.
+class lmdb_delta_copy final : public keyed_state_copy {
+public:
+  lmdb_delta_copy(std::shared_ptr<const lmdb_snapshot> snap, key_group_range range,
+                  uint16_t state_id, std::vector<std::vector<std::string>> keys)
+    : snap_(std::move(snap)), range_(range), state_id_(state_id), keys_(std::move(keys)) {
+    for (const auto& g : keys_)
+      size_ += g.size();
+  }
+
+  size_t size() const noexcept override {
+    return size_;
+  }
+
+  void encode_to(keyed_entry_sink& sink) const override {
+    std::string value;
+    for (size_t g = 0; g < keys_.size(); ++g) {
+      auto key_group = range_.first + static_cast<uint32_t>(g);
+      for (const auto& key : keys_[g]) {
+        if (snap_->get(key_group, state_id_, key, value))
+          sink.add(key_group, key, value);
+        else
+          sink.add_deleted(key_group, key);
+      }
+    }
+  }
+
+private:
+  std::shared_ptr<const lmdb_snapshot> snap_;
+  key_group_range range_;
+  uint16_t state_id_;
+  std::vector<std::vector<std::string>> keys_; // per key group index, sorted
+  size_t size_ = 0;
+};
+
 } // namespace detail
 
 template <class V, class Codec>
@@ -94,7 +135,28 @@ public:
   lmdb_table(const current_key_context& ctx, lmdb_backend_context& shared, uint16_t state_id,
              std::string what)
     : ctx_(&ctx), shared_(&shared), id_(state_id), what_(std::move(what)),
-      caches_(ctx.range.size()) {
+      caches_(ctx.range.size()), changed_(shared.track_changes ? ctx.range.size() : 0) {
+  }
+
+  /// The keys written since the last call (incremental checkpoints; empty
+  /// unless the backend tracks changes), leaving none.
+  changed_keys take_changes() override {
+    changed_keys result(changed_.size());
+    result.swap(changed_);
+    return result;
+  }
+
+  /// An incremental snapshot of `keys` (per key group index) in the
+  /// backend's read view.
+  std::unique_ptr<const keyed_state_copy> delta(const changed_keys& keys) override {
+    assert(shared_->snapshot);
+    std::vector<std::vector<std::string>> sorted(keys.size());
+    for (size_t g = 0; g < keys.size(); ++g) {
+      sorted[g].assign(keys[g].begin(), keys[g].end());
+      std::sort(sorted[g].begin(), sorted[g].end());
+    }
+    return std::make_unique<const detail::lmdb_delta_copy>(shared_->snapshot, ctx_->range, id_,
+                                                           std::move(sorted));
   }
 
   const V* find() override {
@@ -154,19 +216,7 @@ public:
                        const std::string& what) override {
     assert(ctx_->range.contains(key_group));
     auto value = Codec::decode(bytes, what); // refuse bad bytes before storing
-    // The current value decides what the restore changes: the cached one
-    // (maybe an uncommitted change), else the stored one. The restored
-    // value replaces it in the store, so the cache entry goes.
-    auto& cache = caches_[key_group - ctx_->range.first];
-    bool present = false;
-    if (auto it = cache.find(key); it != cache.end()) {
-      present = it->second.value.has_value();
-      num_dirty_ -= it->second.dirty ? 1 : 0;
-      cached_ -= 1;
-      cache.erase(it);
-    } else {
-      present = shared_->store->get(key_group, id_, key, buf_);
-    }
+    bool present = forget(key_group, key);
     shared_->ensure_batch();
     if (Codec::empty(value)) {
       // Also when the cache said absent: its uncommitted erase is gone.
@@ -176,6 +226,14 @@ public:
     }
     shared_->store->put(key_group, id_, key, bytes);
     size_ += present ? 0 : 1;
+  }
+
+  void restore_erase(uint32_t key_group, std::string_view key) override {
+    assert(ctx_->range.contains(key_group));
+    bool present = forget(key_group, key);
+    shared_->ensure_batch();
+    shared_->store->erase(key_group, id_, key); // also when the cache said absent
+    size_ -= present ? 1 : 0;
   }
 
   /// Writes the changed entries into the backend's open batch.
@@ -196,6 +254,8 @@ public:
           } else {
             store.erase(key_group, id_, it->first);
           }
+          if (!changed_.empty())
+            changed_[g].insert(it->first);
           c.dirty = false;
           --num_dirty_;
         }
@@ -213,6 +273,21 @@ private:
     std::optional<V> value; // nullopt: absent
     bool dirty = false;
   };
+
+  /// Whether `key` has a value now (the cached one, maybe an uncommitted
+  /// change, else the stored one), dropping its cache entry: a restore
+  /// replaces it in the store.
+  bool forget(uint32_t key_group, std::string_view key) {
+    auto& cache = caches_[key_group - ctx_->range.first];
+    if (auto it = cache.find(key); it != cache.end()) {
+      bool present = it->second.value.has_value();
+      num_dirty_ -= it->second.dirty ? 1 : 0;
+      cached_ -= 1;
+      cache.erase(it);
+      return present;
+    }
+    return shared_->store->get(key_group, id_, key, buf_);
+  }
 
   /// The cache entry of the current key, read from LMDB on a miss.
   cached& lookup() {
@@ -253,6 +328,7 @@ private:
   /// be set as current key in two key groups).
   std::vector<tsl::robin_map<std::string, cached, key_bytes_hash, std::equal_to<>>> caches_;
   size_t cached_ = 0; // entries over all caches_
+  changed_keys changed_; // per key group index; empty when not tracked
   size_t num_dirty_ = 0;
   size_t size_ = 0;
   std::string buf_;

@@ -22,6 +22,7 @@
 #pragma once
 
 #include "snapshot/key_groups.hpp"
+#include "snapshot/error.hpp"
 #include "snapshot/state_codec.hpp"
 
 #include <cstddef>
@@ -30,6 +31,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <tsl/robin_set.h>
 
 namespace sluice {
 
@@ -66,6 +70,9 @@ public:
   /// One entry; the views are valid only during the call.
   virtual void add(uint32_t key_group, std::string_view key, std::string_view value) = 0;
 
+  /// A key removed since the base of an incremental snapshot (a tombstone).
+  virtual void add_deleted(uint32_t key_group, std::string_view key) = 0;
+
 protected:
   ~keyed_entry_sink() = default;
 };
@@ -85,6 +92,10 @@ public:
   /// Throws what encoding or reading throws.
   virtual void encode_to(keyed_entry_sink& sink) const = 0;
 };
+
+/// Keys changed since some point, per key group index of a table's range
+/// (incremental checkpoints).
+using changed_keys = std::vector<tsl::robin_set<std::string>>;
 
 /// The codec of value, list, reducing and aggregating state: CAF binary.
 /// `EmptyIsAbsent` (list state): an empty container is no entry.
@@ -151,8 +162,26 @@ public:
   virtual void restore_encoded(uint32_t key_group, std::string_view key, std::string_view bytes,
                                const std::string& what) = 0;
 
+  /// Removes the entry of `key` in `key_group` if any (a tombstone being
+  /// restored). Precondition: the range contains key_group.
+  virtual void restore_erase(uint32_t key_group, std::string_view key) = 0;
+
   /// End of an input batch: LMDB writes its dirty entries. No-op in memory.
   virtual void end_batch() {
+  }
+
+  /// Incremental checkpoints (lmdb with change tracking): the keys written
+  /// since the last call, leaving none; empty for other tables.
+  virtual changed_keys take_changes() {
+    return {};
+  }
+
+  /// Incremental checkpoints: the current value (or a tombstone) of every
+  /// key of `keys`, in the snapshot being taken. Only for tables that track
+  /// changes.
+  virtual std::unique_ptr<const keyed_state_copy> delta(const changed_keys& keys) {
+    (void) keys;
+    throw exception(ec::invalid_argument, "incremental snapshot of a table without changes");
   }
 
   /// Entries copied by copy-on-write since the table was made (heap only).

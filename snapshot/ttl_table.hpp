@@ -63,6 +63,9 @@ public:
         if (value.size() >= 8 && get_stamp(value) + ttl > now)
           out->add(key_group, key, value);
       }
+      void add_deleted(uint32_t key_group, std::string_view key) override {
+        out->add_deleted(key_group, key);
+      }
     } f;
     f.out = &sink;
     f.ttl = ttl_;
@@ -180,12 +183,24 @@ public:
     inner_->restore_encoded(key_group, key, bytes, what);
   }
 
+  void restore_erase(uint32_t key_group, std::string_view key) override {
+    inner_->restore_erase(key_group, key);
+  }
+
   void end_batch() override {
     inner_->end_batch();
   }
 
   size_t copied_entries() const noexcept override {
     return inner_->copied_entries();
+  }
+
+  changed_keys take_changes() override {
+    return inner_->take_changes();
+  }
+
+  std::unique_ptr<const keyed_state_copy> delta(const changed_keys& keys) override {
+    return std::make_unique<const detail::ttl_filter_copy>(inner_->delta(keys), ttl_, clock_());
   }
 
 private:
