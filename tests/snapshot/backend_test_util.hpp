@@ -7,6 +7,8 @@
 #pragma once
 
 #include "snapshot/keyed_state_backend.hpp"
+#include "snapshot/state_file_reader.hpp"
+#include "snapshot/state_file_writer.hpp"
 
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
@@ -65,6 +67,38 @@ inline keyed_backend_options options(state_backend_kind kind,
     opts.lmdb_dir = scratch_root() / ("backend-" + std::to_string(counter++));
   opts.clock = std::move(clock);
   return opts;
+}
+
+/// Writes `snap` into a memory state file (chunks of about `chunk` bytes)
+/// and loads its entries back.
+inline state_file_contents write_and_load(const keyed_state_snapshot& snap,
+                                          size_t chunk = 4096) {
+  auto w = state_file_writer::to_memory(
+    "test.state", {"op", 0, snap.max_parallelism(), snap.key_groups()}, chunk);
+  snap.write_to(w);
+  w.finish();
+  return load_state_bytes(w.take_bytes(), "test.state");
+}
+
+/// Restores every keyed entry and tombstone of `contents` into `b`, in
+/// order, and ends the batch.
+inline void apply(keyed_state_backend& b, const state_file_contents& contents) {
+  for (const auto& e : contents.keyed) {
+    if (e.deleted)
+      b.restore_deleted(e.state, e.key_group, e.key);
+    else
+      b.restore_entry(e.state, e.key_group, e.key, e.value);
+  }
+  b.end_batch();
+}
+
+/// A fresh backend of `kind` for `range` (max parallelism 128) restored
+/// from `contents`.
+inline keyed_state_backend restore(const state_file_contents& contents, key_group_range range,
+                                   state_backend_kind kind, uint32_t max_parallelism = 128) {
+  keyed_state_backend b{max_parallelism, range, options(kind)};
+  apply(b, contents);
+  return b;
 }
 
 } // namespace sluice::backend_test

@@ -27,6 +27,11 @@ using namespace sluice;
 
 namespace {
 
+state_file_contents write_and_load(const keyed_state_snapshot& snap) {
+  return backend_test::write_and_load(snap, 64 * 1024);
+}
+
+
 constexpr uint32_t max_p = 128;
 const key_group_range whole{0, max_p - 1};
 
@@ -47,15 +52,6 @@ std::string key_of(int i) {
 
 void select(keyed_state_backend& b, const std::string& key) {
   BOOST_REQUIRE(b.set_current_key_of(key));
-}
-
-state_file_contents write_and_load(const keyed_state_snapshot& snap) {
-  auto w = state_file_writer::to_memory("cow.state", {"op", 0, snap.max_parallelism(),
-                                                      snap.key_groups()},
-                                        64 * 1024);
-  snap.write_to(w);
-  w.finish();
-  return load_state_bytes(w.take_bytes(), "cow.state");
 }
 
 /// The entries of state `name` in `snap`, decoded as `Stored` (the encoded

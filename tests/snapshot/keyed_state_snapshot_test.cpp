@@ -45,6 +45,9 @@ using snapshot_test_types::session;
 
 namespace {
 
+using backend_test::write_and_load;
+using backend_test::restore;
+
 constexpr uint32_t max_p = 128;
 const key_group_range whole{0, max_p - 1};
 
@@ -71,25 +74,6 @@ std::map<std::string, int64_t> fill(keyed_state_backend& b) {
   return expected;
 }
 
-/// Writes `snap` into a memory state file and loads its entries back.
-state_file_contents write_and_load(const keyed_state_snapshot& snap) {
-  auto w = state_file_writer::to_memory("test.state", {"op", 0, snap.max_parallelism(),
-                                                       snap.key_groups()},
-                                        4096); // several chunks
-  snap.write_to(w);
-  w.finish();
-  return load_state_bytes(w.take_bytes(), "test.state");
-}
-
-/// A fresh backend for `range` restored from `contents`.
-keyed_state_backend restore(const state_file_contents& contents, key_group_range range,
-                            state_backend_kind kind) {
-  keyed_state_backend b{max_p, range, backend_test::options(kind)};
-  for (const auto& e : contents.keyed)
-    b.restore_entry(e.state, e.key_group, e.key, e.value);
-  b.end_batch();
-  return b;
-}
 
 /// Checks every key of `expected` whose key group is in b's range.
 void check_counts(keyed_state_backend& b, const std::map<std::string, int64_t>& expected) {

@@ -32,6 +32,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+state_file_contents write_and_load(const keyed_state_snapshot& snap) {
+  return backend_test::write_and_load(snap, snapshot_format::chunk_target_bytes);
+}
+
+
 constexpr uint32_t max_p = 128;
 const key_group_range whole{0, max_p - 1};
 
@@ -44,14 +49,6 @@ keyed_backend_options lmdb_options() {
 
 void select(keyed_state_backend& b, int32_t key) {
   BOOST_REQUIRE(b.set_current_key_of(key));
-}
-
-state_file_contents write_and_load(const keyed_state_snapshot& snap) {
-  auto w = state_file_writer::to_memory("lmdb.state", {"op", 0, snap.max_parallelism(),
-                                                       snap.key_groups()});
-  snap.write_to(w);
-  w.finish();
-  return load_state_bytes(w.take_bytes(), "lmdb.state");
 }
 
 /// The key bytes of an int32_t key (what a state file holds).
@@ -127,9 +124,8 @@ BOOST_AUTO_TEST_CASE(map_grows_past_initial_reservation) {
   opts2.lmdb.initial_map_size = uint64_t{1} << 20;
   opts2.lmdb_cache_entries = 0;
   keyed_state_backend restored{max_p, whole, opts2};
-  for (const auto& e : contents.keyed)
-    restored.restore_entry(e.state, e.key_group, e.key, e.value);
-  auto& restored_blobs = restored.get_state(blob_desc);
+  backend_test::apply(restored, contents);
+  auto& restored_blobs = restored.get_state(blob_desc); // claims the entries
   restored.end_batch();
   BOOST_CHECK_GT(restored.store()->growth_count(), 0u);
   BOOST_CHECK_EQUAL(restored_blobs.size(), size_t{n});

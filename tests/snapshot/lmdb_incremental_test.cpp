@@ -53,15 +53,7 @@ file write(keyed_state_backend& b, uint64_t id) {
   return f;
 }
 
-void apply(keyed_state_backend& b, const state_file_contents& c) {
-  for (const auto& e : c.keyed) {
-    if (e.deleted)
-      b.restore_deleted(e.state, e.key_group, e.key);
-    else
-      b.restore_entry(e.state, e.key_group, e.key, e.value);
-  }
-  b.end_batch();
-}
+using backend_test::apply;
 
 using reference = std::map<std::string, std::string>;
 

@@ -28,6 +28,9 @@ using namespace sluice;
 
 namespace {
 
+using backend_test::write_and_load;
+using backend_test::restore;
+
 constexpr uint32_t max_p = 128;
 const key_group_range whole{0, max_p - 1};
 
@@ -108,23 +111,6 @@ fill(keyed_state_backend& b) {
   return expected;
 }
 
-state_file_contents write_and_load(const keyed_state_snapshot& snap) {
-  auto w = state_file_writer::to_memory("agg.state", {"op", 0, snap.max_parallelism(),
-                                                      snap.key_groups()},
-                                        4096); // several chunks
-  snap.write_to(w);
-  w.finish();
-  return load_state_bytes(w.take_bytes(), "agg.state");
-}
-
-keyed_state_backend restore(const state_file_contents& contents, key_group_range range,
-                            state_backend_kind kind) {
-  keyed_state_backend b{max_p, range, backend_test::options(kind)};
-  for (const auto& e : contents.keyed)
-    b.restore_entry(e.state, e.key_group, e.key, e.value);
-  b.end_batch();
-  return b;
-}
 
 void check(keyed_state_backend& b,
            const std::map<std::string, std::pair<int64_t, std::pair<int64_t, double>>>&

@@ -30,6 +30,11 @@ using namespace sluice;
 
 namespace {
 
+state_file_contents write_and_load(const keyed_state_snapshot& snap) {
+  return backend_test::write_and_load(snap, snapshot_format::chunk_target_bytes);
+}
+
+
 constexpr uint32_t max_p = 128;
 const key_group_range whole{0, max_p - 1};
 
@@ -75,14 +80,6 @@ std::string key_of(int i) {
   return "k" + std::to_string(i);
 }
 
-state_file_contents write_and_load(const keyed_state_snapshot& snap) {
-  auto w = state_file_writer::to_memory("ttl.state", {"op", 0, snap.max_parallelism(),
-                                                      snap.key_groups()});
-  snap.write_to(w);
-  w.finish();
-  return load_state_bytes(w.take_bytes(), "ttl.state");
-}
-
 /// Entries of state `name`: key -> (timestamp, value bytes after it).
 std::map<std::string, std::pair<int64_t, std::string>>
 entries_of(const state_file_contents& contents, const std::string& name) {
@@ -97,12 +94,6 @@ entries_of(const state_file_contents& contents, const std::string& name) {
     result[e.key] = {static_cast<int64_t>(stamp), e.value.substr(8)};
   }
   return result;
-}
-
-void restore_into(keyed_state_backend& b, const state_file_contents& contents) {
-  for (const auto& e : contents.keyed)
-    b.restore_entry(e.state, e.key_group, e.key, e.value);
-  b.end_batch();
 }
 
 bool is_mismatch(const exception& e) {
@@ -317,7 +308,7 @@ BOOST_DATA_TEST_CASE(restored_timestamps_are_kept, SLUICE_BACKENDS, kind) {
   BOOST_CHECK_EQUAL(entries_of(contents, "v").size(), 2u);
   for (auto to : backend_test::all_kinds) {
     clocked r{to, 120};
-    restore_into(r.b, contents);
+    backend_test::apply(r.b, contents);
     auto& rv = r.b.get_state(value_desc);
     BOOST_CHECK_EQUAL(rv.size(), 2u);
     r.select("early"); // written at 0: expired at 100
@@ -347,7 +338,7 @@ BOOST_DATA_TEST_CASE(ttl_and_plain_states_do_not_restore_into_each_other, SLUICE
   auto plain_contents = write_and_load(*without.b.snapshot());
 
   clocked r1{kind};
-  restore_into(r1.b, ttl_contents);
+  backend_test::apply(r1.b, ttl_contents);
   BOOST_CHECK_EXCEPTION(r1.b.get_state(plain_value), exception, is_mismatch);
   BOOST_CHECK_EXCEPTION(r1.b.get_state(plain_list), exception, is_mismatch);
   BOOST_CHECK_EQUAL(r1.b.num_states(), 0u);
@@ -356,7 +347,7 @@ BOOST_DATA_TEST_CASE(ttl_and_plain_states_do_not_restore_into_each_other, SLUICE
   BOOST_CHECK((r1.b.get_state(list_desc).get() == std::vector<int64_t>{1}));
 
   clocked r2{kind};
-  restore_into(r2.b, plain_contents);
+  backend_test::apply(r2.b, plain_contents);
   BOOST_CHECK_EXCEPTION(r2.b.get_state(value_desc), exception, is_mismatch);
   BOOST_CHECK_EXCEPTION(r2.b.get_state(list_desc), exception, is_mismatch);
   BOOST_CHECK_EQUAL(r2.b.num_states(), 0u);
@@ -389,7 +380,7 @@ BOOST_DATA_TEST_CASE(every_kind_keeps_ttl_across_backend_kinds, SLUICE_BACKENDS,
   auto other = kind == state_backend_kind::hashmap ? state_backend_kind::lmdb
                                                    : state_backend_kind::hashmap;
   clocked t{other, 120};
-  restore_into(t.b, contents);
+  backend_test::apply(t.b, contents);
   auto& tv = t.b.get_state(value_desc);
   auto& tl = t.b.get_state(list_desc);
   auto& tm = t.b.get_state(map_desc);
