@@ -28,7 +28,34 @@ std::string state_file_name(const std::string& uid, uint32_t subtask) {
   return name + "-" + std::to_string(subtask) + ".state";
 }
 
-void write_snapshot(snapshot_task& task) {
+std::string shared_state_file_name(const std::string& uid, uint32_t subtask, uint64_t attempt,
+                                   uint64_t checkpoint_id) {
+  auto name = state_file_name(uid, subtask);
+  name.resize(name.size() - std::string_view{".state"}.size());
+  return name + "-a" + std::to_string(attempt) + "-c" + std::to_string(checkpoint_id) + ".state";
+}
+
+namespace {
+
+/// Incremental keyed state of `op`: writes its snapshot (full or delta) as
+/// a shared file when it has entries and returns the checkpoint's chain.
+handle_chain write_keyed_chain(snapshot_task& task, operator_chain::operator_state_copy& op,
+                               std::vector<std::string>& written) {
+  auto& ack = task.ack;
+  std::optional<state_handle> file;
+  if (op.keyed->num_entries() > 0) {
+    state_file_info info{op.uid, task.subtask_index, op.max_parallelism, op.key_groups};
+    file = task.storage->write_shared_state(
+      ack.checkpoint_id,
+      shared_state_file_name(op.uid, task.subtask_index, ack.attempt, ack.checkpoint_id), info,
+      [&](state_file_writer& w) { op.keyed->write_to(w); });
+    written.push_back(checkpoint_storage::file_of(ack.checkpoint_id, *file));
+    ack.checkpointed_size += file->size;
+  }
+  return extend(op.keyed->incremental() ? op.base_chain : handle_chain{}, std::move(file));
+}
+
+void write_operators(snapshot_task& task, std::vector<std::string>& written) {
   auto& ack = task.ack;
   auto n = task.operators.size();
   for (size_t i = 0; i < n; ++i) {
@@ -39,29 +66,55 @@ void write_snapshot(snapshot_task& task) {
       if ((b.direction == channel_direction::input && i == 0)
           || (b.direction == channel_direction::output && i + 1 == n))
         channels.push_back(&b);
-    if (op.empty() && channels.empty())
-      continue;
-    state_file_info info{op.uid, task.subtask_index, op.max_parallelism, op.key_groups};
-    uint64_t in_flight = 0;
-    auto handle = task.storage->write_state(
-      ack.checkpoint_id, state_file_name(op.uid, task.subtask_index), info,
-      [&](state_file_writer& w) {
-        if (op.keyed)
-          op.keyed->write_to(w);
-        for (auto& item : op.list_items)
-          w.add_operator_list_item(item.state, item.bytes);
-        std::string bytes;
-        for (auto* b : channels) {
-          bytes.clear();
-          b->codec.encode(*b->records, bytes);
-          in_flight += bytes.size();
-          w.add_channel_batch(b->direction, b->channel, b->seq, bytes);
-        }
-      });
-    ack.state_size += handle.size;
-    ack.persisted_in_flight += in_flight;
-    ack.states.push_back(operator_state_ref{op.uid, op.parallelism, op.max_parallelism,
-                                            std::move(handle)});
+    // Shared keyed state first (a failure of the own file below removes
+    // it); the chain is recorded once every file of the operator exists.
+    handle_chain handles;
+    if (op.keyed && op.chain)
+      handles = write_keyed_chain(task, op, written);
+    auto keyed_chain = handles;
+    bool keyed_inline = op.keyed && !op.chain && op.keyed->num_entries() > 0;
+    if (!op.list_items.empty() || !channels.empty() || keyed_inline) {
+      state_file_info info{op.uid, task.subtask_index, op.max_parallelism,
+                           keyed_inline ? op.key_groups : key_group_range::empty_range()};
+      uint64_t in_flight = 0;
+      auto handle = task.storage->write_state(
+        ack.checkpoint_id, state_file_name(op.uid, task.subtask_index), info,
+        [&](state_file_writer& w) {
+          if (keyed_inline)
+            op.keyed->write_to(w);
+          for (auto& item : op.list_items)
+            w.add_operator_list_item(item.state, item.bytes);
+          std::string bytes;
+          for (auto* b : channels) {
+            bytes.clear();
+            b->codec.encode(*b->records, bytes);
+            in_flight += bytes.size();
+            w.add_channel_batch(b->direction, b->channel, b->seq, bytes);
+          }
+        });
+      ack.checkpointed_size += handle.size;
+      ack.persisted_in_flight += in_flight;
+      handles.push_back(std::move(handle));
+    }
+    if (op.keyed && op.chain)
+      op.chain->record(ack.checkpoint_id, std::move(keyed_chain));
+    for (auto& h : handles) {
+      ack.state_size += h.size;
+      ack.states.push_back(
+        operator_state_ref{op.uid, op.parallelism, op.max_parallelism, std::move(h)});
+    }
+  }
+}
+
+} // namespace
+
+void write_snapshot(snapshot_task& task) {
+  std::vector<std::string> written; // shared files: no directory removal covers them
+  try {
+    write_operators(task, written);
+  } catch (...) {
+    task.storage->remove_files(written);
+    throw;
   }
 }
 

@@ -5,10 +5,11 @@
 // list state, a copy of keyed state, references to in-flight batches of an
 // unaligned checkpoint), fills a `snapshot_task` and hands it to
 // `spawn_async_snapshot`, then goes on processing. A detached CAF actor
-// writes one state file per operator with state (channel state in the head
-// operator's file for inputs, the tail operator's for outputs), then sends
-// the ack with handles, sizes and the asynchronous duration to the
-// coordinator, or a decline naming the error when a write failed.
+// writes the state files of every operator with state (channel state in
+// the head operator's file for inputs, the tail operator's for outputs;
+// incremental keyed state in `shared/`), then sends the ack with handles,
+// sizes and the asynchronous duration to the coordinator, or a decline
+// naming the error when a write failed.
 //
 // The task owns everything it reads: the copies are immutable and batches
 // are immutable shared records, so nothing is shared with the running
@@ -57,12 +58,24 @@ struct snapshot_task {
 /// when that changed it, so names stay unique), "-<subtask>.state".
 std::string state_file_name(const std::string& uid, uint32_t subtask);
 
+/// The shared file name of operator `uid`'s incremental keyed state of
+/// subtask `subtask`, attempt `attempt`, checkpoint `checkpoint_id`:
+/// state_file_name's stem, "-a<attempt>-c<checkpoint_id>.state".
+std::string shared_state_file_name(const std::string& uid, uint32_t subtask, uint64_t attempt,
+                                   uint64_t checkpoint_id);
+
 /// Runs `task` on a detached actor of `sys`. Precondition: task->storage
 /// and task->coordinator are set.
 void spawn_async_snapshot(caf::actor_system& sys, std::shared_ptr<snapshot_task> task);
 
-/// Writes the task's files and fills the ack (handles, sizes). Exposed for
-/// tests; spawn_async_snapshot calls it. Throws what the storage throws.
+/// Writes the task's files and fills the ack (handles, sizes). Per operator:
+/// one file in the checkpoint directory with its list state, channel state
+/// and (without incremental snapshots) keyed state; with incremental
+/// keyed state (`chain` set) the snapshot goes to `shared/` and the
+/// operator's handles are followed by the chain of checkpoint n (recorded
+/// in `chain`). `state_size` counts every referenced file, `checkpointed_size`
+/// only those written now. Exposed for tests; spawn_async_snapshot calls it.
+/// Throws what the storage throws, after removing the shared files it wrote.
 void write_snapshot(snapshot_task& task);
 
 } // namespace sluice

@@ -40,6 +40,14 @@ void trigger_subtask(self_ptr self, subtask_id s, uint64_t id, timestamp ts) {
 
 /// A checkpoint that ended without completing (already disposed by the
 /// decision classes): statistics, failure count, notices, files.
+/// Pending checkpoint `id` ended without completing: its directory goes, and
+/// the shared files its acks referenced that nothing retained references.
+void drop_pending_files(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  st.storage->discard(id);
+  st.storage->remove_files(st.store->release(id));
+}
+
 void end_failed(self_ptr self, const pending_checkpoint& p) {
   auto& st = self->state;
   auto now = checkpoint_clock::now();
@@ -48,7 +56,7 @@ void end_failed(self_ptr self, const pending_checkpoint& p) {
   st.trigger_ms.erase(p.id());
   st.policy->on_checkpoint_end(now);
   send_all(self, checkpoint_done_msg{st.attempt, p.id(), false, false});
-  st.storage->discard(p.id());
+  drop_pending_files(self, p.id());
   publish(self);
   auto reason = p.failure_reason().value_or(checkpoint_failure_reason::checkpoint_declined);
   if (st.gave_up)
@@ -93,6 +101,17 @@ checkpoint_metadata metadata_of(self_ptr self, const pending_checkpoint& p,
   return md;
 }
 
+/// Deletes what the store released: subsumed checkpoints (directory) and
+/// files no retained checkpoint references any more (shared ones included).
+void dispose(self_ptr self, const checkpoint_disposal& disposal) {
+  auto& st = self->state;
+  for (auto& old : disposal.checkpoints) {
+    st.storage->discard(old.checkpoint_id);
+    st.stats.report_discarded(old.checkpoint_id);
+  }
+  st.storage->remove_files(disposal.files);
+}
+
 bool all_finished(self_ptr self) {
   return self->state.finished.size() == self->state.all.size();
 }
@@ -131,12 +150,9 @@ void complete(self_ptr self, uint64_t id) {
     st.trigger_ms.erase(subsumed.id());
     st.final_acks.erase(subsumed.id());
     send_all(self, checkpoint_done_msg{st.attempt, subsumed.id(), false, false});
-    st.storage->discard(subsumed.id());
+    drop_pending_files(self, subsumed.id());
   }
-  for (auto& old : disposal.checkpoints) {
-    st.storage->discard(old.checkpoint_id);
-    st.stats.report_discarded(old.checkpoint_id);
-  }
+  dispose(self, disposal);
   if (final)
     st.final_completed = true;
   publish(self);
@@ -214,7 +230,7 @@ void on_ack(self_ptr self, ack_msg& m) {
   subtask_id who{m.vertex, m.subtask_index};
   subtask_ack ack;
   ack.state_size = m.state_size;
-  ack.checkpointed_size = m.state_size;
+  ack.checkpointed_size = m.checkpointed_size;
   ack.persisted_data = m.persisted_in_flight;
   ack.sync_duration = std::chrono::nanoseconds{m.sync_ns};
   ack.async_duration = std::chrono::nanoseconds{m.async_ns};
@@ -223,8 +239,8 @@ void on_ack(self_ptr self, ack_msg& m) {
   ack.unaligned = m.unaligned;
   for (auto& ref : m.states)
     if (!ref.handle.is_inline())
-      ack.files.push_back("chk-" + std::to_string(m.checkpoint_id) + "/"
-                          + ref.handle.relative_path);
+      ack.files.push_back(checkpoint_storage::file_of(m.checkpoint_id, ref.handle));
+  auto files = ack.files;
   ack.handle = ack_payload{std::move(m.states)};
   auto now = checkpoint_clock::now();
   auto out = st.pending.acknowledge(m.checkpoint_id, who, std::move(ack), now);
@@ -240,8 +256,10 @@ void on_ack(self_ptr self, ack_msg& m) {
       retained = retained || cp.checkpoint_id == m.checkpoint_id;
     if (!retained)
       st.storage->discard(m.checkpoint_id);
+    st.storage->remove_files(st.store->unreferenced(std::move(files)));
   }
   if (out.result == ack_result::accepted || out.result == ack_result::fully_acknowledged) {
+    st.store->hold(m.checkpoint_id, files);
     if (m.finished)
       st.final_acks[m.checkpoint_id].insert(who);
     if (auto* p = st.pending.find(m.checkpoint_id))
@@ -293,16 +311,15 @@ void shutdown(self_ptr self, job_status status) {
   for (auto& p : st.pending.abort_all(checkpoint_failure_reason::checkpoint_coordinator_shutdown,
                                       "the job ended", now)) {
     st.stats.report_failed(p);
-    st.storage->discard(p.id());
+    drop_pending_files(self, p.id());
   }
   st.storage->wait_for_writers(std::chrono::seconds{30});
-  auto disposal = st.store->shutdown(status);
-  for (auto& cp : disposal.checkpoints)
-    st.storage->discard(cp.checkpoint_id);
+  dispose(self, st.store->shutdown(status));
   std::set<uint64_t> keep;
   for (auto& cp : st.store->checkpoints())
     keep.insert(cp.checkpoint_id);
-  st.storage->discard_all_but(keep);
+  auto referenced = st.store->referenced_files();
+  st.storage->discard_all_but(keep, {referenced.begin(), referenced.end()});
   publish(self);
   self->quit();
 }

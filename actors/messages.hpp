@@ -161,8 +161,11 @@ struct ack_msg {
   int64_t alignment_ns = 0;
   /// Trigger to the first barrier n at this subtask.
   int64_t start_delay_ns = 0;
-  /// Bytes of state and of persisted in-flight data.
+  /// Bytes of every state file the snapshot references (its full size),
+  /// of those written for this checkpoint (less with incremental keyed
+  /// state, whose older files are shared), and of persisted in-flight data.
   uint64_t state_size = 0;
+  uint64_t checkpointed_size = 0;
   uint64_t persisted_in_flight = 0;
   /// The snapshot was taken after the subtask's input ended (FLIP-147): it
   /// is the subtask's final state.
@@ -177,7 +180,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ack_msg& x) {
   return f(caf::meta::type_name("ack_msg"), x.attempt, x.checkpoint_id, x.vertex,
            x.subtask_index, x.sync_ns, x.async_ns, x.alignment_ns, x.start_delay_ns,
-           x.state_size, x.persisted_in_flight, x.finished, x.unaligned, x.states);
+           x.state_size, x.checkpointed_size, x.persisted_in_flight, x.finished, x.unaligned, x.states);
 }
 
 /// Subtask -> coordinator: it cannot take checkpoint n (Flink's

@@ -59,8 +59,11 @@ operator_chain::operator_chain(std::vector<link> links,
   : links_(std::move(links)), routers_(std::move(routers)), sinks_(std::move(sinks)) {
   assert(!links_.empty());
   assert(routers_.size() == sinks_.size());
-  for (size_t i = 0; i < links_.size(); ++i)
+  for (size_t i = 0; i < links_.size(); ++i) {
     contexts_.push_back(std::make_unique<context>(*this, i));
+    if (links_[i].state && links_[i].state->incremental())
+      links_[i].chain = std::make_shared<incremental_chain>();
+  }
 }
 
 operator_chain::~operator_chain() = default;
@@ -180,6 +183,9 @@ operator_chain::snapshot_state(uint64_t checkpoint_id, timestamp ts) {
     if (l.state) {
       out.key_groups = l.state->range();
       out.keyed = l.state->snapshot(checkpoint_id);
+      out.chain = l.chain;
+      if (l.chain && out.keyed->incremental())
+        out.base_chain = l.chain->at(out.keyed->base_checkpoint());
     }
   }
   active_ = 0;
@@ -190,6 +196,8 @@ void operator_chain::notify_checkpoint_complete(uint64_t checkpoint_id) {
   for (active_ = 0; active_ < links_.size(); ++active_) {
     if (links_[active_].state)
       links_[active_].state->notify_checkpoint_complete(checkpoint_id);
+    if (links_[active_].chain)
+      links_[active_].chain->confirm(checkpoint_id);
     links_[active_].op->notify_checkpoint_complete(checkpoint_id);
   }
   active_ = 0;

@@ -17,6 +17,7 @@
 
 #include "actors/operator.hpp"
 #include "actors/output_router.hpp"
+#include "snapshot/incremental_chain.hpp"
 #include "snapshot/keyed_state_backend.hpp"
 
 namespace sluice {
@@ -29,6 +30,8 @@ public:
     subtask_info info;
     /// Keyed state of a keyed operator; nullptr otherwise.
     std::unique_ptr<keyed_state_backend> state;
+    /// Set by the chain when `state` takes incremental snapshots.
+    std::shared_ptr<incremental_chain> chain;
   };
 
   /// `sinks[i]` receives what `routers[i]` produces; both vectors have the
@@ -80,9 +83,17 @@ public:
     std::vector<list_state_item> list_items;
     /// nullptr for an operator without keyed state.
     std::unique_ptr<keyed_state_snapshot> keyed;
+    /// Incremental keyed state (lmdb, `state.incremental`): where the
+    /// asynchronous part records this checkpoint's chain of shared files,
+    /// and the chain of the base checkpoint a delta builds on (empty for a
+    /// full snapshot). nullptr otherwise.
+    std::shared_ptr<incremental_chain> chain;
+    handle_chain base_chain;
 
+    /// Nothing to write. Never true with incremental keyed state: even an
+    /// empty snapshot records its chain.
     bool empty() const noexcept {
-      return list_items.empty() && (!keyed || keyed->num_entries() == 0);
+      return list_items.empty() && (!keyed || keyed->num_entries() == 0) && !chain;
     }
   };
 

@@ -56,9 +56,6 @@ std::optional<std::string> state_config::validate() const {
   if (incremental && backend != state_backend_kind::lmdb)
     return "state.incremental=true: incremental checkpoints need state.backend=lmdb (the "
            "hashmap backend always writes full checkpoints)";
-  if (incremental)
-    return "state.incremental=true: incremental checkpoints are not implemented yet (see the "
-           "README's list of missing features); use state.incremental=false";
   return std::nullopt;
 }
 

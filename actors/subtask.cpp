@@ -316,6 +316,7 @@ keyed_backend_options backend_options(const execution_plan& plan, const std::str
     opts.lmdb_dir = plan.state.effective_local_dir()
                     / (plan.job_id.empty() ? std::string{"job"} : plan.job_id) / name;
     opts.lmdb_cache_entries = static_cast<size_t>(plan.state.lmdb_cache_entries);
+    opts.incremental = plan.state.incremental;
   }
   return opts;
 }

@@ -10,6 +10,12 @@ namespace sluice {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr const char* shared_dir_name = "shared";
+
+} // namespace
+
 checkpoint_storage::checkpoint_storage(fs::path root, std::string job_id)
   : root_(std::move(root)), job_id_(std::move(job_id)) {
 }
@@ -43,46 +49,77 @@ std::string checkpoint_storage::location(uint64_t id) const {
   return checkpoint_dir(id).string();
 }
 
-state_handle checkpoint_storage::write_state(uint64_t id, const std::string& file_name,
-                                             state_file_info info,
-                                             const std::function<void(state_file_writer&)>& fill) {
+void checkpoint_storage::check_injected_failure(uint64_t id, const std::string& what) const {
+  std::lock_guard guard{mtx_};
+  if (fail_writes_ && fail_writes_(id))
+    throw exception(ec::io_error, what + ": write failed (injected storage failure)");
+}
+
+state_handle checkpoint_storage::write_file(uint64_t id, const fs::path& dir,
+                                            const std::string& relative_path,
+                                            state_file_info info,
+                                            const std::function<void(state_file_writer&)>& fill) {
   if (auto ms = write_delay_ms_.load(); ms > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds{ms});
-  {
-    std::lock_guard guard{mtx_};
-    if (fail_writes_ && fail_writes_(id))
-      throw exception(ec::io_error, location(id) + "/" + file_name
-                                      + ": write failed (injected storage failure)");
-  }
+  check_injected_failure(id, location(id) + "/" + relative_path);
   state_handle h;
   h.key_groups = info.key_groups;
   if (is_memory()) {
-    auto w = state_file_writer::to_memory(location(id) + "/" + file_name, std::move(info));
+    auto w = state_file_writer::to_memory(location(id) + "/" + relative_path, std::move(info));
     fill(w);
     w.finish();
     h.inline_bytes = w.take_bytes();
     h.size = h.inline_bytes.size();
     return h;
   }
-  auto dir = checkpoint_dir(id);
   std::error_code err;
   fs::create_directories(dir, err);
   if (err)
     throw exception(ec::io_error, dir.string() + ": cannot create directory: " + err.message());
-  auto w = state_file_writer::to_file(dir / file_name, std::move(info));
+  auto w = state_file_writer::to_file(dir / fs::path{relative_path}.filename(), std::move(info));
   fill(w);
   h.size = w.finish();
-  h.relative_path = file_name;
+  h.relative_path = relative_path;
   return h;
 }
 
-std::string checkpoint_storage::finalize(const checkpoint_metadata& md) {
-  {
-    std::lock_guard guard{mtx_};
-    if (fail_writes_ && fail_writes_(md.checkpoint_id))
-      throw exception(ec::io_error, location(md.checkpoint_id)
-                                      + "/_metadata: write failed (injected storage failure)");
+state_handle checkpoint_storage::write_state(uint64_t id, const std::string& file_name,
+                                             state_file_info info,
+                                             const std::function<void(state_file_writer&)>& fill) {
+  return write_file(id, checkpoint_dir(id), file_name, std::move(info), fill);
+}
+
+state_handle
+checkpoint_storage::write_shared_state(uint64_t id, const std::string& file_name,
+                                       state_file_info info,
+                                       const std::function<void(state_file_writer&)>& fill) {
+  return write_file(id, job_dir() / shared_dir_name, "../" + std::string{shared_dir_name} + "/"
+                                                        + file_name,
+                    std::move(info), fill);
+}
+
+std::string checkpoint_storage::file_of(uint64_t id, const state_handle& h) {
+  if (h.is_inline())
+    return {};
+  if (h.relative_path.rfind("../", 0) == 0)
+    return h.relative_path.substr(3);
+  return "chk-" + std::to_string(id) + "/" + h.relative_path;
+}
+
+size_t checkpoint_storage::remove_files(const std::vector<std::string>& files) noexcept {
+  if (is_memory())
+    return 0;
+  size_t failed = 0;
+  for (auto& f : files) {
+    std::error_code err;
+    fs::remove(job_dir() / f, err);
+    failed += err ? 1 : 0;
   }
+  return failed;
+}
+
+std::string checkpoint_storage::finalize(const checkpoint_metadata& md) {
+  check_injected_failure(md.checkpoint_id, location(md.checkpoint_id) + "/_metadata");
   if (is_memory()) {
     auto bytes = encode_metadata(md, location(md.checkpoint_id) + "/_metadata");
     std::lock_guard guard{mtx_};
@@ -112,7 +149,8 @@ bool checkpoint_storage::discard(uint64_t id) noexcept {
   }
 }
 
-void checkpoint_storage::discard_all_but(const std::set<uint64_t>& keep) noexcept {
+void checkpoint_storage::discard_all_but(const std::set<uint64_t>& keep,
+                                         const std::set<std::string>& keep_files) noexcept {
   if (is_memory()) {
     std::lock_guard guard{mtx_};
     std::erase_if(images_, [&](auto& kv) { return keep.count(kv.first) == 0; });
@@ -141,7 +179,16 @@ void checkpoint_storage::discard_all_but(const std::set<uint64_t>& keep) noexcep
       // best effort; the caller's listing shows what is left
     }
   }
-  for (auto sub : {"shared", "taskowned"})
+  std::vector<std::string> orphans;
+  err.clear();
+  for (auto it = fs::directory_iterator(job_dir() / shared_dir_name, err);
+       !err && it != fs::directory_iterator(); it.increment(err)) {
+    auto name = std::string{shared_dir_name} + "/" + it->path().filename().string();
+    if (keep_files.count(name) == 0)
+      orphans.push_back(std::move(name));
+  }
+  remove_files(orphans);
+  for (auto sub : {shared_dir_name, "taskowned"})
     fs::remove(job_dir() / sub, err); // only when empty
   fs::remove(job_dir(), err);         // only when empty
 }
@@ -206,6 +253,8 @@ state_file_contents checkpoint_storage::read_state(uint64_t id, const state_hand
                                                    key_group_range wanted) const {
   if (h.is_inline())
     return load_state_bytes(h.inline_bytes, location(id) + "/(inline)", wanted);
+  if (h.relative_path.rfind("../", 0) == 0)
+    return load_state_file(job_dir() / file_of(id, h), wanted);
   return load_state_file(checkpoint_dir(id) / h.relative_path, wanted);
 }
 

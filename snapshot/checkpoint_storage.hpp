@@ -5,9 +5,15 @@
 //
 //   <dir>/<job-id>/chk-<n>/_metadata      written last, atomically
 //   <dir>/<job-id>/chk-<n>/<file>.state   one per operator and subtask
-//   <dir>/<job-id>/shared/, taskowned/    reserved (incremental state)
+//   <dir>/<job-id>/shared/<file>.state    incremental keyed state, shared
+//                                          by the checkpoints whose chains
+//                                          list it ("../shared/<file>")
+//   <dir>/<job-id>/taskowned/              reserved
 //
-// A checkpoint directory without `_metadata` holds no checkpoint.
+// A checkpoint directory without `_metadata` holds no checkpoint. Files are
+// named job-relative ("chk-3/op-0.state", "shared/op-0-a1-c3.state") where
+// the coordinator counts references (completed_store); a shared file is
+// removed only through `remove_files`, never by `discard`.
 //
 // Thread-safe: subtasks write state files from their asynchronous snapshot
 // threads while the coordinator finalizes and discards. Every function
@@ -71,6 +77,23 @@ public:
   state_handle write_state(uint64_t id, const std::string& file_name, state_file_info info,
                            const std::function<void(state_file_writer&)>& fill);
 
+  /// Writes a state file of checkpoint `id` into `shared/` (incremental
+  /// keyed state that later checkpoints reference too). Like write_state;
+  /// the handle's path is "../shared/<file_name>". Memory storage keeps the
+  /// image inline, as write_state does.
+  state_handle write_shared_state(uint64_t id, const std::string& file_name, state_file_info info,
+                                  const std::function<void(state_file_writer&)>& fill);
+
+  /// The job-relative name of the file `h` of checkpoint `id` refers to
+  /// ("chk-<id>/<path>", or "shared/<file>" for "../shared/<file>"); empty
+  /// for an inline handle. Reference counting uses these names.
+  static std::string file_of(uint64_t id, const state_handle& h);
+
+  /// Removes job-relative `files` (from file_of). Never throws; returns how
+  /// many could not be removed (missing files count as removed). No-op for
+  /// memory storage.
+  size_t remove_files(const std::vector<std::string>& files) noexcept;
+
   /// Makes checkpoint `id` durable: writes `_metadata` last and atomically.
   /// Returns the external path (the `_metadata` file, or the memory location).
   std::string finalize(const checkpoint_metadata& md);
@@ -80,9 +103,11 @@ public:
   bool discard(uint64_t id) noexcept;
 
   /// Removes every checkpoint directory (with or without `_metadata`) whose
-  /// id is not in `keep`, and `shared/`, `taskowned/` and the job directory
+  /// id is not in `keep`, every file in `shared/` whose job-relative name is
+  /// not in `keep_files`, and `shared/`, `taskowned/` and the job directory
   /// when they end up empty: no orphan files. Never throws.
-  void discard_all_but(const std::set<uint64_t>& keep) noexcept;
+  void discard_all_but(const std::set<uint64_t>& keep,
+                       const std::set<std::string>& keep_files = {}) noexcept;
 
   /// An asynchronous snapshot part that will write state files started /
   /// ended. Subtasks bracket each with these (see async_writer_guard).
@@ -115,6 +140,10 @@ private:
   checkpoint_storage(std::filesystem::path root, std::string job_id);
 
   std::filesystem::path checkpoint_dir(uint64_t id) const;
+  void check_injected_failure(uint64_t id, const std::string& what) const;
+  state_handle write_file(uint64_t id, const std::filesystem::path& dir,
+                          const std::string& relative_path, state_file_info info,
+                          const std::function<void(state_file_writer&)>& fill);
 
   std::filesystem::path root_;
   std::string job_id_;

@@ -286,6 +286,11 @@ public:
     return kind_;
   }
 
+  /// Whether snapshots are incremental (lmdb with options.incremental).
+  bool incremental() const noexcept {
+    return incremental_;
+  }
+
   /// lmdb: the store (tests, diagnostics); nullptr for hashmap.
   lmdb_store* store() const noexcept {
     return lmdb_ ? lmdb_->store.get() : nullptr;

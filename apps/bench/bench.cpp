@@ -4,7 +4,9 @@
 //   sluice-bench [WORKLOAD...] [--records=N] [--keys=N] [-p N] [--batch-size=N]
 //
 // Prints one JSON line per workload on stdout (the checkpoint workloads
-// print their own fields, see apps/bench/checkpoint_bench.hpp):
+// print their own fields, see apps/bench/checkpoint_bench.hpp, and
+// checkpoint-size one line per state size, see
+// apps/bench/state_checkpoint_bench.hpp):
 //   workload, records (word-count: words), keys, parallelism, batch_size,
 //   engine_rps, baseline_rps, ratio (engine_rps / baseline_rps),
 //   engine_seconds (wall time of execute: deploy, run, drain),
@@ -24,6 +26,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -37,6 +40,7 @@
 #include "apps/bench/checkpoint_bench.hpp"
 #include "apps/bench/engine_jobs.hpp"
 #include "apps/bench/lmdb_baseline.hpp"
+#include "apps/bench/state_checkpoint_bench.hpp"
 
 namespace {
 
@@ -69,6 +73,10 @@ const workload workloads[] = {
    [](const engine_options& o, std::ostream& out) { return bench_checkpointing(o, out); }},
   {"checkpoint-latency", 1'000'000, true, nullptr, nullptr,
    [](const engine_options& o, std::ostream& out) { return bench_checkpoint_latency(o, out); }},
+  // Not in the default set: no engine run, keyed state backends only; run
+  // by run_workload with its own options (--state-mb etc.), not through
+  // `compare`.
+  {"checkpoint-size", 0, false, nullptr, nullptr, nullptr},
 };
 
 /// Workloads run when none is named.
@@ -87,6 +95,12 @@ const char* usage =
   "  checkpoint-latency  keyed-count into a slow sink (--sink-delay-us per batch),\n"
   "                      a checkpoint every 200 ms, aligned then unaligned:\n"
   "                      checkpoint durations and persisted in-flight bytes\n"
+  "  checkpoint-size     keyed state backends alone (no engine), per --state-mb:\n"
+  "                      lmdb full then incremental checkpoint, hashmap full\n"
+  "                      checkpoint (sync/async ms, bytes); baseline: copy of a\n"
+  "                      raw LMDB environment with the same entries + fsync;\n"
+  "                      one JSON line per state size (ignores --records, --keys,\n"
+  "                      -p and the engine options)\n"
   "options:\n"
   "  --records=N          records per workload (word-count: words); default\n"
   "                       300000000 passthrough, 10000000 keyed-count/word-count,\n"
@@ -103,6 +117,14 @@ const char* usage =
   "  --sink-delay-us=N    checkpoint-latency: sink sleep per batch (default 10000)\n"
   "  --lmdb-cache-entries=N  keyed-count-lmdb: state.lmdb-cache-entries (default:\n"
   "                       the compiled-in default)\n"
+  "  --state-mb=N[,N...]  checkpoint-size: state sizes in MB (10^6 bytes of values),\n"
+  "                       each 1..4096 (default 10,100)\n"
+  "  --value-bytes=N      checkpoint-size: bytes per value, 1..65536 (default 100);\n"
+  "                       keys = state size / value bytes\n"
+  "  --changed-percent=N  checkpoint-size: keys changed before the incremental\n"
+  "                       checkpoint, 0..100 (default 1)\n"
+  "  --dir=PATH           checkpoint-size: existing directory for the scratch\n"
+  "                       directory (default: the system temp directory)\n"
   "  -h, --help           this text\n"
   "output: one JSON line per workload; exit 1 when the engine lost records\n";
 
@@ -116,6 +138,7 @@ struct options {
   uint32_t buffers_per_channel = 0;
   uint64_t sink_delay_us = 10'000;
   std::optional<uint64_t> lmdb_cache;
+  state_checkpoint_options checkpoint_size;
 };
 
 [[noreturn]] void bad_usage(const std::string& what) {
@@ -133,6 +156,19 @@ uint64_t parse_number(std::string_view name, std::string_view text, uint64_t min
               + " (expected an integer in " + std::to_string(min) + ".."
               + std::to_string(max) + ")");
   return v;
+}
+
+/// A comma-separated list of numbers in min..max, at least one.
+std::vector<uint64_t> parse_number_list(std::string_view name, std::string_view text,
+                                        uint64_t min, uint64_t max) {
+  std::vector<uint64_t> result;
+  while (true) {
+    auto comma = text.find(',');
+    result.push_back(parse_number(name, text.substr(0, comma), min, max));
+    if (comma == std::string_view::npos)
+      return result;
+    text.remove_prefix(comma + 1);
+  }
 }
 
 options parse(int argc, char** argv) {
@@ -175,6 +211,20 @@ options parse(int argc, char** argv) {
         = static_cast<uint32_t>(parse_number("--buffers-per-channel", *v, 1, 1024));
     } else if (auto v = value_of("--lmdb-cache-entries")) {
       o.lmdb_cache = parse_number("--lmdb-cache-entries", *v, 0, uint64_t{1} << 32);
+    } else if (auto v = value_of("--state-mb")) {
+      o.checkpoint_size.state_mb = parse_number_list("--state-mb", *v, 1, 4096);
+    } else if (auto v = value_of("--value-bytes")) {
+      o.checkpoint_size.value_bytes
+        = static_cast<uint32_t>(parse_number("--value-bytes", *v, 1, 65536));
+    } else if (auto v = value_of("--changed-percent")) {
+      o.checkpoint_size.changed_percent
+        = static_cast<uint32_t>(parse_number("--changed-percent", *v, 0, 100));
+    } else if (auto v = value_of("--dir")) {
+      std::error_code ec;
+      if (v->empty() || !std::filesystem::is_directory(*v, ec))
+        bad_usage("invalid value '" + std::string{*v}
+                  + "' for --dir (expected an existing directory)");
+      o.checkpoint_size.dir = std::string{*v};
     } else if (auto v = value_of("--sink-delay-us")) {
       o.sink_delay_us = parse_number("--sink-delay-us", *v, 0, 10'000'000);
     } else if (arg.starts_with("-")) {
@@ -237,6 +287,8 @@ int run_workload(const workload& w, const options& o) {
     if (o.lmdb_cache)
       eo.state.lmdb_cache_entries = static_cast<int64_t>(*o.lmdb_cache);
   }
+  if (std::string_view{w.name} == "checkpoint-size")
+    return bench_checkpoint_size(o.checkpoint_size, std::cout);
   if (w.compare != nullptr) {
     if (std::string_view{w.name} == "checkpoint-latency") {
       eo.sink_delay = std::chrono::microseconds{o.sink_delay_us};

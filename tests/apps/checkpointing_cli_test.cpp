@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "operators/sources.hpp"
+#include "snapshot/checkpoint_storage.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
 
@@ -40,13 +41,15 @@ std::map<uint64_t, std::string> completed_checkpoints(const std::string& err,
   return out;
 }
 
-} // namespace
-
-BOOST_AUTO_TEST_SUITE(checkpointing_cli)
-
-BOOST_AUTO_TEST_CASE(click_counts_reports_checkpoints_and_retains_the_last_on_disk) {
-  temp_dir dir;
-  auto root = dir / "checkpoints";
+/// `sluice run click-counts` (150 events at 150/s: about one second, some
+/// 20 checkpoint intervals) with filesystem checkpoints under `root`,
+/// retained at the end, plus `extra` arguments. Checks the output (no
+/// restart happened, so checkpointing changes nothing), that checkpoints
+/// completed, one job directory named by the 32-hex-digit job id, and that
+/// the newest reported checkpoint is retained where its line says. Returns
+/// that checkpoint's `_metadata`.
+std::filesystem::path run_click_counts(const temp_dir& dir, const std::filesystem::path& root,
+                                       std::vector<std::string> extra = {}) {
   sluice::click_source_options opts;
   opts.count = 150;
   opts.users = 7;
@@ -54,33 +57,60 @@ BOOST_AUTO_TEST_CASE(click_counts_reports_checkpoints_and_retains_the_last_on_di
   std::map<std::string, int64_t> expected;
   for (uint64_t i = 0; i < opts.count; ++i)
     ++expected[sluice::click_event_at(opts, i).user];
-  // 150 events at 150/s: about one second, some 20 checkpoint intervals.
-  auto r = run(with_exe("apps/sluice",
-                        {"run", "click-counts", "-p", "2", "--generator.count=150",
-                         "--generator.users=7", "--generator.seed=3", "--generator.rate=150",
-                         "--checkpointing.interval=50ms", "--checkpointing.storage=filesystem",
-                         "--checkpointing.dir=" + root.string(),
-                         "--checkpointing.externalized=retain_on_cancellation"}),
-               dir.path(), 60s);
+  std::vector<std::string> args{"run", "click-counts", "-p", "2", "--generator.count=150",
+                                "--generator.users=7", "--generator.seed=3",
+                                "--generator.rate=150", "--checkpointing.interval=50ms",
+                                "--checkpointing.storage=filesystem",
+                                "--checkpointing.dir=" + root.string(),
+                                "--checkpointing.externalized=retain_on_cancellation"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto r = run(with_exe("apps/sluice", args), dir.path(), 60s);
   BOOST_REQUIRE(!r.timed_out);
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   BOOST_CHECK_MESSAGE(r.err.find("job finished") != std::string::npos, r.err);
-  // Checkpointing changes nothing in the output (no restart happened).
   auto problem = check_running_counts(lines_of(r.out), expected, parse_visit_count);
   BOOST_CHECK_MESSAGE(problem.empty(), problem);
   auto done = completed_checkpoints(r.err, "sluice");
   BOOST_REQUIRE_MESSAGE(!done.empty(), "no checkpoint completed line in:\n" << r.err);
-  // One job directory, named by the 32-hex-digit job id.
   std::vector<std::filesystem::path> jobs;
   for (auto& entry : std::filesystem::directory_iterator{root})
     jobs.push_back(entry.path());
   BOOST_REQUIRE_EQUAL(jobs.size(), 1u);
   BOOST_CHECK(std::regex_match(jobs[0].filename().string(), std::regex{"[0-9a-f]{32}"}));
-  // The newest reported checkpoint is retained where its line says.
   auto [last, path] = *done.rbegin();
   auto metadata = jobs[0] / ("chk-" + std::to_string(last)) / "_metadata";
   BOOST_CHECK_MESSAGE(std::filesystem::exists(metadata), metadata << " is missing\n" << r.err);
   BOOST_CHECK_EQUAL(std::filesystem::path{path}, metadata);
+  return metadata;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(checkpointing_cli)
+
+BOOST_AUTO_TEST_CASE(click_counts_reports_checkpoints_and_retains_the_last_on_disk) {
+  temp_dir dir;
+  run_click_counts(dir, dir / "checkpoints");
+}
+
+// With incremental lmdb state the retained checkpoint's keyed state is a
+// chain of files in the job's shared/ directory, all present.
+BOOST_AUTO_TEST_CASE(click_counts_with_incremental_lmdb_state) {
+  temp_dir dir;
+  auto metadata = run_click_counts(dir, dir / "checkpoints",
+                                   {"--state.backend=lmdb", "--state.incremental=true",
+                                    "--state.local-dir=" + (dir / "lmdb").string()});
+  auto md = sluice::read_metadata_file(metadata);
+  auto job_dir = metadata.parent_path().parent_path();
+  size_t shared = 0;
+  for (auto& op : md.operators)
+    for (auto& sub : op.subtasks)
+      for (auto& h : sub.handles) {
+        auto file = sluice::checkpoint_storage::file_of(md.checkpoint_id, h);
+        BOOST_CHECK_MESSAGE(std::filesystem::exists(job_dir / file), file << " is missing");
+        shared += file.rfind("shared/", 0) == 0 ? 1 : 0;
+      }
+  BOOST_CHECK_GE(shared, 1u);
 }
 
 BOOST_AUTO_TEST_CASE(checkpoints_are_off_and_silent_by_default) {

@@ -173,6 +173,7 @@ inline running_job start_keyed_count(const keyed_count_options& o, const checkpo
   pc.threads = 2;
   auto env = std::make_unique<environment>(pc);
   env->set_checkpoint_config(cfg);
+  env->set_state_config(o.state);
   auto probe = std::make_shared<job_probe>();
   auto seen = std::make_shared<std::atomic<uint64_t>>(0);
   build_keyed_count_job(*env, o, seen);

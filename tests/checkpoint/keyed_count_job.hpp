@@ -194,7 +194,8 @@ struct checkpoint_view {
   std::map<std::string, std::vector<uint64_t>> offsets;
   /// The keyed operator's state: key -> sum.
   std::map<uint64_t, int64_t> counts;
-  size_t counts_subtasks = 0;
+  /// State files read for the keyed operator (a chain counts each file).
+  size_t counts_files = 0;
 };
 
 inline checkpoint_view read_checkpoint(const checkpoint_storage& storage, uint64_t id) {
@@ -206,13 +207,18 @@ inline checkpoint_view read_checkpoint(const checkpoint_storage& storage, uint64
       for (auto& h : sub.handles) {
         auto contents = storage.read_state(id, h);
         if (op.uid == counts_uid) {
-          ++v.counts_subtasks;
+          ++v.counts_files;
+          // Handles in order: with incremental state the chain's base
+          // first, then each delta (a tombstone removes the key).
           for (auto& e : contents.keyed) {
             // uint64_t keys are 8 little-endian bytes (snapshot/key_groups.hpp).
             uint64_t key = 0;
             for (size_t b = 0; b < 8 && b < e.key.size(); ++b)
               key |= uint64_t{static_cast<uint8_t>(e.key[b])} << (8 * b);
-            v.counts[key] = decode_value<int64_t>(e.value, "count");
+            if (e.deleted)
+              v.counts.erase(key);
+            else
+              v.counts[key] = decode_value<int64_t>(e.value, "count");
           }
         }
         for (auto& item : contents.operator_lists) {

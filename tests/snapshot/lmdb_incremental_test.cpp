@@ -1,7 +1,7 @@
-// Incremental snapshots of the lmdb backend on the backend level (the
-// checkpoint files that reference them across checkpoints are not wired
-// yet): a delta holds only the keys changed since the last confirmed
-// checkpoint, with tombstones for removed keys; after 1% of the keys
+// Incremental snapshots of the lmdb backend on the backend level (their
+// checkpoint files: tests/checkpoint/incremental_*_test.cpp): a delta
+// holds only the keys changed since the last confirmed checkpoint, with
+// tombstones for removed keys; after 1% of the keys
 // changed it is at most 5% of a full snapshot; base + a chain of deltas
 // restores exactly (into either backend); changes of an unconfirmed
 // checkpoint go into the next delta; every `full_every` deltas a full one.
