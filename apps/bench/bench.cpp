@@ -68,6 +68,10 @@ const workload workloads[] = {
   // state.backend=lmdb against a raw LMDB read-modify-write loop.
   {"keyed-count-lmdb", 2'000'000, true, run_keyed_count,
    [](uint64_t n, uint64_t keys) { return lmdb_keyed_count_baseline(n, keys, 1024); }},
+  // The same job and baseline with state.backend=hashmap: both backends
+  // against one yardstick.
+  {"keyed-count-hashmap", 2'000'000, true, run_keyed_count,
+   [](uint64_t n, uint64_t keys) { return lmdb_keyed_count_baseline(n, keys, 1024); }},
   // Not in the default set (see `defaults`): they take ~10 s each.
   {"checkpointing", 60'000'000, true, nullptr, nullptr,
    [](const engine_options& o, std::ostream& out) { return bench_checkpointing(o, out); }},
@@ -90,6 +94,8 @@ const char* usage =
   "  word-count    lines -> split into (word, 1) -> key_by(word) -> sum -> sink\n"
   "  keyed-count-lmdb    keyed-count with state.backend=lmdb; baseline: a raw LMDB\n"
   "                      read-modify-write loop, one transaction per 1024 records\n"
+  "  keyed-count-hashmap keyed-count (state.backend=hashmap) against the raw LMDB\n"
+  "                      loop of keyed-count-lmdb\n"
   "  checkpointing       keyed-count without checkpoints, then with one every 1 s\n"
   "                      (memory storage, exactly once, aligned): throughput ratio\n"
   "  checkpoint-latency  keyed-count into a slow sink (--sink-delay-us per batch),\n"
@@ -105,7 +111,7 @@ const char* usage =
   "  --records=N          records per workload (word-count: words); default\n"
   "                       300000000 passthrough, 10000000 keyed-count/word-count,\n"
   "                       60000000 checkpointing, 1000000 checkpoint-latency,\n"
-  "                       2000000 keyed-count-lmdb\n"
+  "                       2000000 keyed-count-lmdb and keyed-count-hashmap\n"
   "  --keys=N             distinct keys of the keyed workloads (default 10000)\n"
   "  -p N, --parallelism=N  parallelism of every operator (default 2)\n"
   "  --batch-size=N       records per batch (default: pipeline.batch-size)\n"
