@@ -18,6 +18,7 @@
 namespace sluice {
 
 class checkpoint_storage;
+struct restore_point;
 struct deployment;
 using deployment_ptr = std::shared_ptr<const deployment>;
 
@@ -93,6 +94,9 @@ struct deployment {
   std::chrono::milliseconds aligned_timeout{0};
   /// One per outgoing edge of the vertex, in `plan->outgoing(vertex)` order.
   std::vector<output_gate_spec> outputs;
+  /// A restarted attempt: the completed checkpoint its operators restore
+  /// from (actors/subtask_restore.hpp); null for a fresh start.
+  std::shared_ptr<const restore_point> restore;
 };
 
 /// Runs one job: deploys the plan, monitors every subtask, owns the status.
@@ -108,9 +112,13 @@ using job_master_actor = caf::typed_actor<
   caf::reacts_to<subtask_metrics>,
   /// From the checkpoint coordinator: fail the job (too many checkpoints
   /// failed in a row).
-  caf::reacts_to<fail_atom, caf::error>>;
+  caf::reacts_to<fail_atom, caf::error>,
+  /// From itself: the restart backoff of attempt n expired; redeploy.
+  caf::reacts_to<redeploy_atom, uint64_t>>;
 
 } // namespace sluice
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::deployment_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const sluice::restore_point>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<std::vector<sluice::subtask_actor>>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::job_status)

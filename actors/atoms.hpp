@@ -26,6 +26,10 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+/// job master -> coordinator: a failover started (abort, reply the
+/// restore point); job master -> itself: the restart backoff expired.
+using suspend_atom = caf::atom_constant<caf::atom("suspend")>;
+using redeploy_atom = caf::atom_constant<caf::atom("redeploy")>;
 using align_timeout_atom = caf::atom_constant<caf::atom("align_to")>;
 
 } // namespace sluice

@@ -186,7 +186,7 @@ void schedule_tick(self_ptr self, checkpoint_time at) {
 void tick(self_ptr self) {
   auto& st = self->state;
   st.next_tick.reset();
-  if (st.final_completed || st.gave_up)
+  if (st.final_completed || st.gave_up || st.suspended)
     return;
   auto now = checkpoint_clock::now();
   for (auto& p : st.pending.expire_due(now))
@@ -223,10 +223,33 @@ void tick(self_ptr self) {
   schedule_tick(self, *wake);
 }
 
+/// Files of an ack nobody will use (a refused late ack, or one of an
+/// attempt that failed over): deleted unless a retained checkpoint is that
+/// very checkpoint or references them.
+void drop_ack_files(self_ptr self, uint64_t id, std::vector<std::string> files) {
+  auto& st = self->state;
+  bool retained = false;
+  for (auto& cp : st.store->checkpoints())
+    retained = retained || cp.checkpoint_id == id;
+  if (!retained && st.pending.find(id) == nullptr)
+    st.storage->discard(id);
+  st.storage->remove_files(st.store->unreferenced(std::move(files)));
+}
+
+std::vector<std::string> files_of(const ack_msg& m) {
+  std::vector<std::string> files;
+  for (auto& ref : m.states)
+    if (!ref.handle.is_inline())
+      files.push_back(checkpoint_storage::file_of(m.checkpoint_id, ref.handle));
+  return files;
+}
+
 void on_ack(self_ptr self, ack_msg& m) {
   auto& st = self->state;
-  if (m.attempt != st.attempt)
+  if (m.attempt != st.attempt) {
+    drop_ack_files(self, m.checkpoint_id, files_of(m));
     return;
+  }
   subtask_id who{m.vertex, m.subtask_index};
   subtask_ack ack;
   ack.state_size = m.state_size;
@@ -237,9 +260,7 @@ void on_ack(self_ptr self, ack_msg& m) {
   ack.alignment_duration = std::chrono::nanoseconds{m.alignment_ns};
   ack.start_delay = std::chrono::nanoseconds{m.start_delay_ns};
   ack.unaligned = m.unaligned;
-  for (auto& ref : m.states)
-    if (!ref.handle.is_inline())
-      ack.files.push_back(checkpoint_storage::file_of(m.checkpoint_id, ref.handle));
+  ack.files = files_of(m);
   auto files = ack.files;
   ack.handle = ack_payload{std::move(m.states)};
   auto now = checkpoint_clock::now();
@@ -248,16 +269,8 @@ void on_ack(self_ptr self, ack_msg& m) {
     end_failed(self, *out.expired);
     return;
   }
-  if (out.refused) {
-    // A late ack of a checkpoint that ended: its files are orphans unless a
-    // retained checkpoint is that very checkpoint.
-    bool retained = false;
-    for (auto& cp : st.store->checkpoints())
-      retained = retained || cp.checkpoint_id == m.checkpoint_id;
-    if (!retained)
-      st.storage->discard(m.checkpoint_id);
-    st.storage->remove_files(st.store->unreferenced(std::move(files)));
-  }
+  if (out.refused) // a late ack of a checkpoint that ended
+    drop_ack_files(self, m.checkpoint_id, std::move(files));
   if (out.result == ack_result::accepted || out.result == ack_result::fully_acknowledged) {
     st.store->hold(m.checkpoint_id, files);
     if (m.finished)
@@ -302,6 +315,47 @@ void on_subtask_state(self_ptr self, const subtask_state_msg& m) {
       trigger_subtask(self, who, id, st.trigger_ms[id]);
   if (all_finished(self))
     tick(self);
+}
+
+/// Failover: pending checkpoints are aborted (job_failover, not counted as
+/// failed checkpoints), nothing is triggered, messages of the failed
+/// attempt are dropped from now on. Returns the newest completed
+/// checkpoint to restore from (null: none).
+restore_ptr suspend(self_ptr self, uint64_t new_attempt) {
+  auto& st = self->state;
+  auto now = checkpoint_clock::now();
+  st.suspended = true;
+  st.attempt = new_attempt;
+  st.policy->stop();
+  for (auto& p : st.pending.abort_all(checkpoint_failure_reason::job_failover,
+                                      "the job is restarting (failover)", now)) {
+    st.stats.report_failed(p);
+    drop_pending_files(self, p.id());
+  }
+  st.trigger_ms.clear();
+  st.final_acks.clear();
+  st.running.clear();
+  st.finished.clear();
+  publish(self);
+  auto* latest = st.store->latest();
+  if (latest == nullptr)
+    return nullptr;
+  auto point = std::make_shared<restore_point>();
+  point->storage = st.storage;
+  point->metadata = st.storage->read_metadata(latest->checkpoint_id);
+  return point;
+}
+
+/// The restarted attempt is deployed: checkpointing goes on with it; ids
+/// continue after the restored checkpoint.
+void resume(self_ptr self, uint64_t attempt, std::vector<std::vector<subtask_actor>> subtasks) {
+  auto& st = self->state;
+  if (attempt != st.attempt)
+    return;
+  st.subtasks = std::move(subtasks);
+  st.suspended = false;
+  st.policy->start(checkpoint_clock::now());
+  tick(self);
 }
 
 void shutdown(self_ptr self, job_status status) {
@@ -360,6 +414,17 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
     [=](const decline_msg& m) { on_decline(self, m); },
     [=](const subtask_state_msg& m) { on_subtask_state(self, m); },
     [=](shutdown_atom, job_status s) { shutdown(self, s); },
+    [=](suspend_atom, uint64_t new_attempt) -> caf::result<restore_ptr> {
+      try {
+        return suspend(self, new_attempt);
+      } catch (const std::exception& e) {
+        return make_error(ec::checkpoint_failure,
+                          std::string{"cannot read the checkpoint to restore: "} + e.what());
+      }
+    },
+    [=](resume_atom, uint64_t attempt, std::vector<std::vector<subtask_actor>>& subtasks) {
+      resume(self, attempt, std::move(subtasks));
+    },
   };
 }
 

@@ -24,6 +24,15 @@
 // tick, and from the master `shutdown_atom, job_status`: abort what is
 // pending, wait for asynchronous writers, keep or delete completed
 // checkpoints per `externalized`, remove every other file, quit.
+//
+// Failover (Flink keeps its CheckpointCoordinator across restarts, and so
+// do we: the completed store, the id counter and the statistics survive):
+// `suspend_atom, new_attempt` aborts every pending checkpoint
+// (job_failover), stops triggering, drops messages of the failed attempt
+// from then on (files of their late acks are removed unless retained) and
+// replies with the newest completed checkpoint as a restore_point (null
+// when there is none); `resume_atom, attempt, subtasks` restarts
+// triggering with the redeployed subtasks.
 // Statistics go to the job board after every change.
 #pragma once
 
@@ -45,6 +54,7 @@
 #include "actors/checkpoint/trigger_policy.hpp"
 #include "actors/job_board.hpp"
 #include "actors/job_graph.hpp"
+#include "actors/subtask_restore.hpp"
 #include "snapshot/checkpoint_storage.hpp"
 
 namespace sluice {
@@ -81,6 +91,8 @@ struct coordinator_state {
   caf::actor master;
   /// Earliest tick already scheduled.
   std::optional<checkpoint_time> next_tick;
+  /// A failover is in progress (between `suspend` and `resume`).
+  bool suspended = false;
 };
 
 /// `subtasks[v][i]`: the deployed subtask actors; `storage`: where

@@ -56,6 +56,29 @@ void add_state_options(caf::config_option_set& options) {
                   "per state, decoded entries lmdb keeps in memory across batches");
 }
 
+void add_restart_options(caf::config_option_set& options) {
+  if (options.qualified_name_lookup("restart-strategy.type") != nullptr)
+    return; // a second call
+  caf::actor_system_config::opt_group{options, "restart-strategy"}
+    .add<std::string>("type",
+                      "none, fixed-delay, failure-rate or exponential-delay (default: none "
+                      "without checkpointing, exponential-delay with it)")
+    .add<int32_t>("attempts",
+                  "restarts before the job fails (fixed-delay; exponential-delay: between "
+                  "backoff resets)")
+    .add<caf::timespan>("delay", "fixed-delay and failure-rate: wait before each restart")
+    .add<int32_t>("max-failures-per-interval",
+                  "failure-rate: failures tolerated within failure-rate-interval")
+    .add<caf::timespan>("failure-rate-interval", "failure-rate: the window failures are counted in")
+    .add<caf::timespan>("initial-backoff", "exponential-delay: first backoff")
+    .add<caf::timespan>("max-backoff", "exponential-delay: largest backoff")
+    .add<double>("backoff-multiplier", "exponential-delay: backoff growth per failure (> 1)")
+    .add<caf::timespan>("reset-backoff-threshold",
+                        "exponential-delay: failure-free time that resets backoff and attempts")
+    .add<double>("jitter-factor",
+                 "exponential-delay: random share of the backoff added or subtracted (0 .. 1)");
+}
+
 /// The value of option `key` as the option classes' `set` parses it
 /// (timespans as "<n>ms"), or nullopt when the config does not hold it.
 std::optional<std::string> option_text(const caf::actor_system_config& cfg,
@@ -69,6 +92,8 @@ std::optional<std::string> option_text(const caf::actor_system_config& cfg,
     return std::to_string(*i);
   if (auto i = caf::get_if<int64_t>(&cfg, key))
     return std::to_string(*i);
+  if (auto x = caf::get_if<double>(&cfg, key))
+    return format_decimal(*x);
   if (auto str = caf::get_if<std::string>(&cfg, key))
     return *str;
   return std::nullopt;
@@ -80,6 +105,7 @@ void add_sluice_options(caf::actor_system_config& cfg) {
   auto& options = options_access::of(cfg);
   add_checkpointing_options(options);
   add_state_options(options);
+  add_restart_options(options);
   if (options.qualified_name_lookup("pipeline.parallelism") != nullptr)
     return; // sluice::system_config, or a second call
   caf::actor_system_config::opt_group{options, "pipeline"}
@@ -152,6 +178,17 @@ caf::expected<state_config> read_state_config(const caf::actor_system_config& cf
   state_config result;
   for (auto name : state_config::option_names())
     if (auto value = option_text(cfg, "state." + std::string{name}))
+      if (auto err = result.set(name, *value))
+        return make_error(ec::invalid_option, *err);
+  if (auto err = result.validate())
+    return make_error(ec::invalid_option, *err);
+  return result;
+}
+
+caf::expected<restart_config> read_restart_config(const caf::actor_system_config& cfg) {
+  restart_config result;
+  for (auto name : restart_config::option_names())
+    if (auto value = option_text(cfg, "restart-strategy." + std::string{name}))
       if (auto err = result.set(name, *value))
         return make_error(ec::invalid_option, *err);
   if (auto err = result.validate())

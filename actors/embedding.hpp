@@ -14,9 +14,11 @@
 //   auto pipeline = sluice::read_pipeline_config(cfg);  // caf::expected
 //   auto checkpoints = sluice::read_checkpoint_config(cfg);
 //   auto state = sluice::read_state_config(cfg);       // --state.backend=lmdb
+//   auto restart = sluice::read_restart_config(cfg);   // --restart-strategy.type=...
 //   caf::actor_system sys{cfg};
 //   sluice::environment env{sys, *pipeline};
 //   env.set_checkpoint_config(*checkpoints).set_state_config(*state);
+//   env.set_restart_config(*restart);
 //
 // Call both from the thread that builds the config, before the actor system
 // is created.
@@ -30,6 +32,7 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/pipeline_config.hpp"
+#include "actors/restart/restart_config.hpp"
 #include "actors/state_config.hpp"
 
 namespace sluice {
@@ -37,9 +40,10 @@ namespace sluice {
 /// `register_sluice` calls it; does nothing when the config has them
 /// already. Adds the `pipeline.*` options (`parallelism`, `max-parallelism`,
 /// `batch-size`, `buffer-timeout`, `buffers-per-channel`), every
-/// `checkpointing.*` and every `state.*` option to a host's config, so its
-/// command line (`--pipeline.parallelism=2`), config file (`[pipeline]`,
-/// `[checkpointing]`, `[state]`) and `--long-help` know them. Not `pipeline.threads`: the
+/// `checkpointing.*`, every `state.*` and every `restart-strategy.*` option
+/// to a host's config, so its command line (`--pipeline.parallelism=2`),
+/// config file (`[pipeline]`, `[checkpointing]`, `[state]`,
+/// `[restart-strategy]`) and `--long-help` know them. Not `pipeline.threads`: the
 /// host's actor system has the threads the host gave it. Not for
 /// `sluice::system_config`, which has these options already.
 void add_sluice_options(caf::actor_system_config& cfg);
@@ -57,6 +61,18 @@ caf::expected<checkpoint_config> read_checkpoint_config(const caf::actor_system_
 /// value and what is allowed. `add_sluice_options` registers the options
 /// (also on sluice::system_config, whose `state()` reads them this way).
 caf::expected<state_config> read_state_config(const caf::actor_system_config& cfg);
+
+/// The `restart-strategy.*` values (type, attempts, delay, ...) the config
+/// holds after parsing, over the compiled-in defaults, validated as far as
+/// possible without knowing whether checkpointing is on (the type may stay
+/// unset: `environment` resolves it when it builds the plan): an
+/// `ec::invalid_option` error names the option, the value and what is
+/// allowed. `add_sluice_options` registers the options (also on
+/// sluice::system_config, whose `restart()` reads them this way). In a
+/// config file, write the numbers of `backoff-multiplier` and
+/// `jitter-factor` with a decimal point (`2.0`): CAF drops a bare `2` for a
+/// real-valued option (sluice::system_config widens it).
+caf::expected<restart_config> read_restart_config(const caf::actor_system_config& cfg);
 
 /// CAF takes a flag without a value. Call before `cfg.parse(args)`:
 /// `--flag=true` becomes `--flag`, `--flag=false` is removed from `args` and

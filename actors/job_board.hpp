@@ -60,6 +60,17 @@ public:
     return checkpoints_;
   }
 
+  /// Published by the job master at every failover and redeployment.
+  void set_restart_stats(job_restart_stats s) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    result_.restarts = std::move(s);
+  }
+
+  job_restart_stats restart_stats() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return result_.restarts;
+  }
+
 private:
   mutable std::mutex mtx_;
   checkpoint_stats_snapshot checkpoints_;

@@ -15,6 +15,7 @@
 
 #include "actors/batch_codec.hpp"
 #include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/restart/restart_config.hpp"
 #include "actors/state_config.hpp"
 #include "actors/operator.hpp"
 #include "actors/output_router.hpp"
@@ -116,6 +117,13 @@ struct execution_plan {
   checkpoint_config checkpointing;
   /// Where keyed state lives (`state.*`).
   state_config state;
+  /// Whether and when the job restarts after a failure
+  /// (`restart-strategy.*`). `environment` sets it resolved (type set: the
+  /// default is exponential-delay with checkpointing, none without) and
+  /// validated. The job master makes its strategy with
+  /// `restart.resolve(checkpointing.enabled()).make_strategy()`, which also
+  /// covers plans built by hand with the type left unset.
+  restart_config restart;
   /// The job's id (32 hex digits), set by runtime::submit; names the lmdb
   /// working directories.
   std::string job_id;

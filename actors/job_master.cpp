@@ -8,6 +8,7 @@
 #include "actors/checkpoint_coordinator.hpp"
 #include "actors/error.hpp"
 #include "actors/subtask.hpp"
+#include "actors/subtask_restore.hpp"
 
 namespace sluice {
 
@@ -42,15 +43,16 @@ void finish(self_ptr self) {
       break;
     case job_status::cancelling:
       st.result = job_result{job_status::cancelled, ec::job_cancelled,
-                             "job '" + st.plan->job_name + "' was cancelled", {}};
+                             "job '" + st.plan->job_name + "' was cancelled", {}, {}};
       break;
     default:
-      st.result = job_result{job_status::finished, ec::none, {}, {}};
+      st.result = job_result{job_status::finished, ec::none, {}, {}, {}};
   }
   std::sort(st.metrics.begin(), st.metrics.end(), [](auto& x, auto& y) {
     return std::tie(x.vertex, x.subtask_index) < std::tie(y.vertex, y.subtask_index);
   });
   st.result.subtasks = std::move(st.metrics);
+  st.result.restarts = st.restart_stats;
   if (st.coordinator) {
     st.coordinator_stopping = true;
     caf::anon_send(st.coordinator, shutdown_atom::value, st.result.status);
@@ -66,6 +68,91 @@ void fail_job(self_ptr self, job_result r) {
   stop_all(self);
 }
 
+void publish_restarts(self_ptr self) {
+  self->state.board->set_restart_stats(self->state.restart_stats);
+}
+
+/// Spawns, wires and deploys the subtasks of attempt `st.attempt`
+/// (receivers first), restoring from `st.restore` when set.
+void deploy_attempt(self_ptr self);
+
+/// Redeploys once the old attempt is gone, the restore point is known and
+/// the backoff has passed (a delayed redeploy message for the rest).
+void maybe_redeploy(self_ptr self) {
+  auto& st = self->state;
+  if (st.status != job_status::restarting || st.alive > 0 || !st.restore_known)
+    return;
+  auto wait = st.restart_at - std::chrono::steady_clock::now();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(wait);
+  self->delayed_send(self, std::max(us, std::chrono::microseconds{0}), redeploy_atom::value,
+                     st.attempt);
+}
+
+void redeploy(self_ptr self, uint64_t attempt) {
+  auto& st = self->state;
+  if (st.status != job_status::restarting || attempt != st.attempt)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  st.restart_stats.downtime
+    += std::chrono::duration_cast<std::chrono::milliseconds>(now - st.failed_at);
+  ++st.restart_stats.restarts;
+  st.restart_stats.restored_checkpoint = st.restore ? st.restore->checkpoint_id() : 0;
+  publish_restarts(self);
+  st.metrics.clear(); // subtask metrics belong to the attempt that ends the job
+  deploy_attempt(self);
+  set_status(self, job_status::running);
+  if (st.coordinator)
+    caf::anon_send(caf::actor_cast<caf::actor>(st.coordinator), resume_atom::value, st.attempt,
+                   st.subtasks);
+}
+
+/// A subtask of the running attempt failed with `why`: restart (Flink's
+/// failover) or fail the job, as the restart strategy decides.
+void on_failure(self_ptr self, ec code, std::string why) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  st.restart_stats.last_failure = why;
+  publish_restarts(self);
+  st.restarts->notify_failure(now);
+  if (!st.restarts->can_restart(now)) {
+    auto message = st.restarts->type() == restart_strategy_type::none
+                     ? std::move(why)
+                     : st.restarts->failure_message(why, now);
+    fail_job(self, job_result{job_status::failed, code, std::move(message), {}, {}});
+    return;
+  }
+  set_status(self, job_status::restarting);
+  st.failed_at = now;
+  st.restart_at = now + st.restarts->backoff_time(now);
+  ++st.attempt;
+  stop_all(self);
+  st.restore_known = false;
+  st.restore = nullptr;
+  if (!st.coordinator) { // no checkpoints: the new attempt starts fresh
+    st.restore_known = true;
+    maybe_redeploy(self);
+    return;
+  }
+  auto attempt = st.attempt;
+  self->request(caf::actor_cast<caf::actor>(st.coordinator), caf::infinite, suspend_atom::value,
+                attempt)
+    .then(
+      [=](restore_ptr& point) {
+        auto& st = self->state;
+        if (attempt != st.attempt)
+          return;
+        st.restore = std::move(point);
+        st.restore_known = true;
+        maybe_redeploy(self);
+      },
+      [=](caf::error& err) {
+        if (self->state.status == job_status::restarting)
+          fail_job(self, job_result{job_status::failed, code_of(err), render(err), {}, {}});
+        if (self->state.alive == 0)
+          finish(self);
+      });
+}
+
 void on_down(self_ptr self, const caf::down_msg& m) {
   auto& st = self->state;
   if (st.coordinator && m.source == st.coordinator.address()) {
@@ -74,10 +161,10 @@ void on_down(self_ptr self, const caf::down_msg& m) {
       publish_result(self);
       return;
     }
-    if (st.status == job_status::running) {
+    if (st.status == job_status::running || st.status == job_status::restarting) {
       auto why = m.reason ? render(m.reason) : std::string{"the checkpoint coordinator ended"};
       auto code = code_of(m.reason) != ec::none ? code_of(m.reason) : ec::checkpoint_failure;
-      fail_job(self, job_result{job_status::failed, code, std::move(why), {}});
+      fail_job(self, job_result{job_status::failed, code, std::move(why), {}, {}});
     }
     if (st.alive == 0)
       finish(self);
@@ -96,43 +183,31 @@ void on_down(self_ptr self, const caf::down_msg& m) {
                         : "subtask " + name + " terminated: "
                             + self->system().render(m.reason);
     auto code = code_of(m.reason) != ec::none ? code_of(m.reason) : ec::subtask_failed;
-    fail_job(self, job_result{job_status::failed, code, std::move(why), {}});
+    on_failure(self, code, std::move(why));
   }
-  if (st.alive == 0)
+  if (st.alive > 0)
+    return;
+  if (st.status == job_status::restarting)
+    maybe_redeploy(self);
+  else
     finish(self);
 }
 
-} // namespace
-
-job_master_actor::behavior_type
-job_master(job_master_actor::stateful_pointer<job_master_state> self,
-           std::shared_ptr<const execution_plan> plan,
-           std::shared_ptr<job_board> board,
-           std::shared_ptr<checkpoint_storage> storage) {
+void deploy_attempt(self_ptr self) {
   auto& st = self->state;
-  st.plan = plan;
-  st.board = std::move(board);
-  st.storage = plan->checkpointing.enabled() ? std::move(storage) : nullptr;
-  // Not linked: CAF makes a linked actor's `exit_reason::kill` fatal for its
-  // peers. Subtasks monitor the master instead and quit when it goes away;
-  // a master that dies itself still publishes the job as failed.
-  self->attach_functor([board = st.board](const caf::error& reason) {
-    if (!is_terminal(board->status()))
-      board->set_result(job_result{job_status::failed, ec::subtask_failed,
-                                   "the job master terminated: " + caf::to_string(reason), {}});
-  });
-  self->set_down_handler([=](const caf::down_msg& m) { on_down(self, m); });
+  auto& plan = st.plan;
+  st.subtasks.clear();
   st.subtasks.resize(plan->vertices.size());
   for (auto& v : plan->vertices) {
     for (uint32_t i = 0; i < v.parallelism; ++i) {
       auto sub = self->spawn<caf::monitored>(subtask);
-      st.names.emplace(sub.address(), "'" + v.name + "' (" + std::to_string(i + 1)
-                                        + "/" + std::to_string(v.parallelism) + ")");
+      st.names.emplace(sub.address(), "'" + v.name + "' (" + std::to_string(i + 1) + "/"
+                                        + std::to_string(v.parallelism) + ")");
       st.subtasks[v.id].push_back(std::move(sub));
       ++st.alive;
     }
   }
-  if (st.storage)
+  if (st.storage && !st.coordinator)
     st.coordinator = self->spawn<caf::detached + caf::monitored>(
       checkpoint_coordinator, plan, st.board, st.storage, st.attempt, st.subtasks,
       caf::actor_cast<caf::actor>(self));
@@ -169,6 +244,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
     for (uint32_t i = 0; i < v->parallelism; ++i) {
       auto dep = std::make_shared<deployment>();
       dep->attempt = st.attempt;
+      dep->restore = st.restore;
       dep->master = self->address();
       dep->vertex = v->id;
       dep->subtask_index = i;
@@ -188,6 +264,31 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       self->send(st.subtasks[v->id][i], deploy_atom::value, deployment_ptr{std::move(dep)});
     }
   }
+}
+
+} // namespace
+
+job_master_actor::behavior_type
+job_master(job_master_actor::stateful_pointer<job_master_state> self,
+           std::shared_ptr<const execution_plan> plan,
+           std::shared_ptr<job_board> board,
+           std::shared_ptr<checkpoint_storage> storage) {
+  auto& st = self->state;
+  st.plan = plan;
+  st.board = std::move(board);
+  st.storage = plan->checkpointing.enabled() ? std::move(storage) : nullptr;
+  // Not linked: CAF makes a linked actor's `exit_reason::kill` fatal for its
+  // peers. Subtasks monitor the master instead and quit when it goes away;
+  // a master that dies itself still publishes the job as failed.
+  self->attach_functor([board = st.board](const caf::error& reason) {
+    if (!is_terminal(board->status()))
+      board->set_result(job_result{job_status::failed, ec::subtask_failed,
+                                   "the job master terminated: " + caf::to_string(reason), {},
+                                   board->restart_stats()});
+  });
+  self->set_down_handler([=](const caf::down_msg& m) { on_down(self, m); });
+  st.restarts = plan->restart.resolve(plan->checkpointing.enabled()).make_strategy();
+  deploy_attempt(self);
   set_status(self, job_status::running);
   return {
     [=](status_atom) { return self->state.status; },
@@ -198,16 +299,21 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
       return result;
     },
     [=](cancel_atom) {
-      if (self->state.status != job_status::running)
+      auto& st = self->state;
+      if (st.status != job_status::running && st.status != job_status::restarting)
         return;
       set_status(self, job_status::cancelling);
       stop_all(self);
+      if (st.alive == 0)
+        finish(self);
     },
     [=](subtask_metrics& m) { self->state.metrics.push_back(std::move(m)); },
     [=](fail_atom, const caf::error& err) {
-      if (self->state.status == job_status::running)
-        fail_job(self, job_result{job_status::failed, code_of(err), render(err), {}});
+      if (self->state.status == job_status::running
+          || self->state.status == job_status::restarting)
+        fail_job(self, job_result{job_status::failed, code_of(err), render(err), {}, {}});
     },
+    [=](redeploy_atom, uint64_t attempt) { redeploy(self, attempt); },
   };
 }
 

@@ -1,14 +1,27 @@
-// The job master actor (Flink's JobMaster, without restarts yet).
+// The job master actor (Flink's JobMaster with its restart logic).
 //
 // Spawned by `job_client::submit` with an execution plan. It spawns one
-// subtask actor per vertex and parallel instance (monitored; each subtask monitors
-// the master in turn, so subtasks cannot outlive it), wires and deploys them receivers first, and
-// tracks the job's status on the `job_board`: running until every subtask
-// ended. A subtask that ends normally has finished; the first one that ends
-// with an error (an operator threw, `exit_reason::kill`, ...) fails the job
-// with a message naming the operator and subtask; the others are stopped.
-// `cancel` stops every subtask and ends the job as cancelled. The master
-// quits once the job reached a terminal status.
+// subtask actor per vertex and parallel instance (monitored; each subtask
+// monitors the master in turn, so subtasks cannot outlive it), wires and
+// deploys them receivers first, and tracks the job's status on the
+// `job_board`: running until every subtask ended. A subtask that ends
+// normally has finished. `cancel` stops every subtask and ends the job as
+// cancelled. The master quits once the job reached a terminal status.
+//
+// Failover (Flink's full restart; every edge here is all-to-all or
+// forward, so the failover region is the whole job): the first subtask
+// that ends with an error (an operator threw, `exit_reason::kill`, ...)
+// is reported to the restart strategy (`plan->restart`,
+// actors/restart/). If it allows a restart, the job goes `restarting`:
+// every subtask of the attempt is stopped, the coordinator aborts what is
+// pending and names the newest completed checkpoint, and after the
+// strategy's backoff a new attempt (attempt id + 1) is deployed whose
+// subtasks restore from that checkpoint (actors/subtask_restore.hpp:
+// keyed state, list state, in-flight data; sources rewind to their
+// offsets) or start fresh when there is none. Messages of older attempts
+// are dropped by everyone. Otherwise the job fails with the strategy's
+// reason and the cause, naming the operator and subtask. Restart count,
+// latest cause, downtime and restored checkpoint go to the job board.
 //
 // With checkpointing on (`plan->checkpointing.enabled()`, `storage` set) it
 // also spawns the checkpoint coordinator (actors/checkpoint_coordinator.hpp)
@@ -18,6 +31,7 @@
 // result only after it did, so no checkpoint file changes after `wait()`.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,6 +43,7 @@
 #include "actors/actors.hpp"
 #include "actors/job_board.hpp"
 #include "actors/job_graph.hpp"
+#include "actors/restart/restart_strategy.hpp"
 
 namespace sluice {
 
@@ -55,6 +70,15 @@ struct job_master_state {
   std::shared_ptr<checkpoint_storage> storage;
   /// The result waits for the coordinator's cleanup (shutdown sent).
   bool coordinator_stopping = false;
+  /// Decides whether and when a failed job restarts.
+  std::unique_ptr<restart_strategy> restarts;
+  job_restart_stats restart_stats;
+  /// Failover in progress: when the failure happened, the backoff's end,
+  /// and (once the coordinator answered) the checkpoint to restore.
+  std::chrono::steady_clock::time_point failed_at;
+  std::chrono::steady_clock::time_point restart_at;
+  bool restore_known = false;
+  std::shared_ptr<const restore_point> restore;
 };
 
 class job_client;

@@ -1,6 +1,7 @@
 // Job status and final result as seen by clients (no CAF).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ enum class job_status : uint8_t {
   failing,
   /// Cancel requested; subtasks are being stopped.
   cancelling,
+  /// A subtask failed and the restart strategy allows a restart: the
+  /// attempt is being stopped, then (after the backoff) redeployed from the
+  /// latest completed checkpoint (Flink's RESTARTING).
+  restarting,
   finished,
   failed,
   cancelled,
@@ -55,6 +60,19 @@ struct subtask_metrics {
   uint64_t snapshots = 0;
 };
 
+/// Failovers of a job so far (Flink's numRestarts, the exception history's
+/// latest entry, and the accumulated restarting time).
+struct job_restart_stats {
+  /// Restarts done (attempts redeployed after a failure).
+  uint64_t restarts = 0;
+  /// The cause of the latest failure (empty: none yet).
+  std::string last_failure;
+  /// Time from failures to the redeployment of the next attempt, summed.
+  std::chrono::milliseconds downtime{0};
+  /// The checkpoint the latest restart restored (0: none, a fresh start).
+  uint64_t restored_checkpoint = 0;
+};
+
 /// What a job ended with.
 struct job_result {
   job_status status = job_status::created;
@@ -63,8 +81,10 @@ struct job_result {
   /// The failure cause, naming the operator and subtask; empty otherwise.
   std::string message;
   /// One entry per subtask that finished normally (vertex order, then
-  /// subtask index).
+  /// subtask index) in the last attempt.
   std::vector<subtask_metrics> subtasks;
+  /// Restarts over the job's life.
+  job_restart_stats restarts;
 };
 
 } // namespace sluice

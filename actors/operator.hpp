@@ -19,6 +19,7 @@
 
 #include "actors/batch.hpp"
 #include "snapshot/error.hpp"
+#include "snapshot/operator_state_redistribution.hpp"
 
 namespace sluice {
 
@@ -162,6 +163,12 @@ public:
 
   /// Synchronous part of a checkpoint (called when barrier n is processed).
   virtual void snapshot_state(const snapshot_context&) {
+  }
+
+  /// How each operator list state is redistributed on a restore at another
+  /// parallelism (states not listed: even split, Flink's getListState).
+  virtual operator_state_modes list_state_modes() const {
+    return {};
   }
 
   virtual void notify_checkpoint_complete(uint64_t checkpoint_id) {

@@ -68,9 +68,10 @@ operator_chain::operator_chain(std::vector<link> links,
 
 operator_chain::~operator_chain() = default;
 
-void operator_chain::open(const initialization_context& init) {
+void operator_chain::open(const std::vector<initialization_context>& inits) {
+  const initialization_context fresh;
   for (active_ = 0; active_ < links_.size(); ++active_) {
-    links_[active_].op->initialize_state(init);
+    links_[active_].op->initialize_state(active_ < inits.size() ? inits[active_] : fresh);
     links_[active_].op->open(*contexts_[active_]);
   }
   active_ = 0;

@@ -44,8 +44,10 @@ public:
   operator_chain(const operator_chain&) = delete;
   operator_chain& operator=(const operator_chain&) = delete;
 
-  /// Calls initialize_state and open on every operator, head first.
-  void open(const initialization_context& init);
+  /// Calls initialize_state and open on every operator, head first;
+  /// operator i gets `inits[i]` (a fresh start for operators beyond
+  /// `inits`, so `open({})` starts every operator fresh).
+  void open(const std::vector<initialization_context>& inits);
 
   /// Whether the head operator is a source.
   bool is_source() const noexcept;

@@ -33,6 +33,10 @@ checkpoint_stats_snapshot job_client::checkpoint_stats() const {
   return impl_->board->checkpoint_stats();
 }
 
+job_restart_stats job_client::restart_stats() const {
+  return impl_->board->restart_stats();
+}
+
 checkpoint_storage_ptr job_client::storage() const {
   return impl_->storage;
 }

@@ -44,6 +44,9 @@ public:
   /// when checkpointing is off.
   checkpoint_stats_snapshot checkpoint_stats() const;
 
+  /// Restarts so far, the latest failure's cause and the downtime.
+  job_restart_stats restart_stats() const;
+
   /// Where the job's checkpoints live (null when checkpointing is off);
   /// tests and tools read completed checkpoints through it.
   std::shared_ptr<checkpoint_storage> storage() const;

@@ -359,6 +359,23 @@ void deploy(self_ptr self, deployment_ptr dep) {
           max_p, key_group_range_for_operator(max_p, vertex.parallelism, dep->subtask_index),
           backend_options(plan, node.uid, dep->subtask_index, dep->attempt));
     }
+    // A restarted attempt restores every operator before it opens.
+    std::vector<initialization_context> inits(links.size());
+    std::vector<channel_batch> in_flight;
+    if (dep->restore) {
+      for (size_t i = 0; i < links.size(); ++i) {
+        auto r = restore_operator(*dep->restore, links[i].info.operator_uid, vertex.parallelism,
+                                  dep->subtask_index, max_p, links[i].op->list_state_modes(),
+                                  links[i].state.get());
+        inits[i].restored = true;
+        inits[i].restored_checkpoint_id = dep->restore->checkpoint_id();
+        inits[i].list_items = std::move(r.list_items);
+        for (auto& b : r.channel_batches)
+          if ((b.direction == channel_direction::input && i == 0)
+              || (b.direction == channel_direction::output && i + 1 == links.size()))
+            in_flight.push_back(std::move(b));
+      }
+    }
     std::vector<std::unique_ptr<output_router>> routers;
     std::vector<channel_sink*> sinks;
     auto out_edges = plan.outgoing(dep->vertex);
@@ -385,7 +402,8 @@ void deploy(self_ptr self, deployment_ptr dep) {
     st.inputs = std::make_unique<input_queues>(dep->num_inputs);
     st.watermarks = std::make_unique<watermark_tracker>(dep->num_inputs);
     st.aligner = std::make_unique<barrier_aligner>(dep->num_inputs, dep->barriers);
-    st.chain->open(initialization_context{});
+    st.chain->open(inits);
+    replay_channel_state(self, in_flight);
     if (auto c = caf::actor_cast<caf::actor>(dep->coordinator))
       caf::anon_send(c, subtask_state_msg{dep->attempt, dep->vertex, dep->subtask_index, false});
     if (st.chain->is_source())

@@ -11,6 +11,48 @@
 
 namespace sluice {
 
+batch_codec input_codec(subtask_self self) {
+  auto& plan = *self->state.dep->plan;
+  auto in = plan.incoming(self->state.dep->vertex);
+  return in.empty() ? batch_codec{} : plan.edges[in.front()].codec;
+}
+
+batch_codec output_codec(subtask_self self, size_t gate) {
+  auto& plan = *self->state.dep->plan;
+  return plan.edges[plan.outgoing(self->state.dep->vertex)[gate]].codec;
+}
+
+void replay_channel_state(subtask_self self, const std::vector<channel_batch>& batches) {
+  auto& st = self->state;
+  auto what = [&](const channel_batch& b) {
+    return "in-flight batch " + std::to_string(b.seq) + " of "
+           + (b.direction == channel_direction::input ? "input" : "output") + " channel "
+           + std::to_string(b.channel) + " restored from checkpoint "
+           + std::to_string(st.dep->restore ? st.dep->restore->checkpoint_id() : 0);
+  };
+  // Outputs first: the operator emitted them before the barrier, the
+  // receivers have not seen them; then what the inputs had delivered.
+  for (auto& b : batches) {
+    if (b.direction != channel_direction::output)
+      continue;
+    size_t gate = b.channel >> 16;
+    size_t ch = b.channel & 0xffff;
+    if (gate >= st.outputs.size() || ch >= st.outputs[gate]->num_channels())
+      throw exception(ec::corrupt_file, what(b) + ": no such output channel");
+    st.outputs[gate]->send(ch, output_codec(self, gate).decode(b.bytes, what(b)));
+  }
+  auto codec = input_codec(self);
+  for (auto& b : batches) {
+    if (b.direction != channel_direction::input)
+      continue;
+    if (!codec)
+      throw exception(ec::corrupt_file, what(b) + ": the task has no input");
+    auto records = codec.decode(b.bytes, what(b));
+    st.records_in += records->size();
+    st.chain->process(records);
+  }
+}
+
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -30,19 +72,6 @@ void decline(subtask_self self, uint64_t id, std::string reason) {
   if (auto c = coordinator_of(self))
     caf::anon_send(c, decline_msg{st.dep->attempt, id, st.dep->vertex, st.dep->subtask_index,
                                   std::move(reason)});
-}
-
-/// The codec of the records on input channels (a non-source vertex has one
-/// input edge) or on output gate `gate`.
-batch_codec input_codec(subtask_self self) {
-  auto& plan = *self->state.dep->plan;
-  auto in = plan.incoming(self->state.dep->vertex);
-  return in.empty() ? batch_codec{} : plan.edges[in.front()].codec;
-}
-
-batch_codec output_codec(subtask_self self, size_t gate) {
-  auto& plan = *self->state.dep->plan;
-  return plan.edges[plan.outgoing(self->state.dep->vertex)[gate]].codec;
 }
 
 /// The synchronous part: flush partial batches (they belong in front of the

@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/error.hpp"
+#include "actors/subtask_restore.hpp"
 #include "actors/subtask.hpp"
 
 namespace sluice {
@@ -68,6 +69,18 @@ void quit_finished(subtask_self self);
 /// Input channel `ch` ended: may complete the running alignment. False when
 /// the subtask failed.
 bool on_input_finished_for_barriers(subtask_self self, uint32_t ch);
+
+/// The codec of the records on input channels (a non-source vertex has one
+/// input edge) or on output gate `gate`.
+batch_codec input_codec(subtask_self self);
+batch_codec output_codec(subtask_self self, size_t gate);
+
+/// A restored attempt, after the chain opened: sends the recorded output
+/// batches of an unaligned checkpoint on their output channels, then runs
+/// the recorded input batches through the chain. Throws (the caller
+/// guards) ec::corrupt_file for a batch that names no channel or does not
+/// decode.
+void replay_channel_state(subtask_self self, const std::vector<channel_batch>& batches);
 
 /// Coordinator -> source: take checkpoint n now.
 void on_trigger(subtask_self self, const trigger_msg& m);

@@ -1,5 +1,6 @@
 #include "actors/system_config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -74,8 +75,11 @@ std::string describe_parse_error(const caf::error& err) {
 /// CAF's INI reader silently drops values of the wrong type for known options
 /// and keeps unknown keys and sections without complaint. Re-reads `file`
 /// untyped and checks every entry against `opts`: unknown sections and keys
-/// and ill-typed values are errors naming the option.
-caf::error check_config_file(const std::string& file, const caf::config_option_set& opts) {
+/// and ill-typed values are errors naming the option. A whole number given
+/// for a real-valued option (`jitter-factor = 0`) is not an error: it is
+/// added to `widened` (full name, value) for the caller to store.
+caf::error check_config_file(const std::string& file, const caf::config_option_set& opts,
+                             std::vector<std::pair<std::string, double>>& widened) {
   std::ifstream in{file};
   auto content = caf::actor_system_config::parse_config(in);
   auto fail = [&](const std::string& what) {
@@ -90,6 +94,11 @@ caf::error check_config_file(const std::string& file, const caf::config_option_s
     return false;
   };
   auto check = [&](const caf::config_option& opt, const caf::config_value& value) {
+    auto* whole = caf::get_if<int64_t>(&value);
+    if (whole != nullptr && opt.type_name() == "real64") {
+      widened.emplace_back(str(opt.full_name()), static_cast<double>(*whole));
+      return caf::error{};
+    }
     if (auto err = opt.check(value))
       return fail("option " + str(opt.full_name()) + " = " + caf::to_string(value)
                   + ": expected a value of type " + str(opt.type_name()));
@@ -289,9 +298,19 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
     return make_error(config_file.empty() ? ec::invalid_option : ec::invalid_config_file,
                       (config_file.empty() ? "" : config_file + ": ")
                         + describe_parse_error(err));
-  if (!config_file.empty())
-    if (auto file_err = check_config_file(config_file, custom_options_))
+  if (!config_file.empty()) {
+    std::vector<std::pair<std::string, double>> widened;
+    if (auto file_err = check_config_file(config_file, custom_options_, widened))
       return file_err;
+    // A value on the command line wins over the config file.
+    for (auto& [name, value] : widened) {
+      auto on_cli = [&, &name = name](const std::string& arg) {
+        return arg.rfind("--" + name + "=", 0) == 0;
+      };
+      if (std::none_of(args.begin(), args.end(), on_cli))
+        caf::put(content, name, value);
+    }
+  }
   // CAF accepts a short option that needs a value as the last argument
   // ("-p") and silently ignores it.
   if (!args.empty() && args.back().size() == 2 && args.back()[0] == '-'
@@ -324,6 +343,13 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
   if (!state)
     return state.error();
   state_ = std::move(*state);
+  auto restart = read_restart_config(*this);
+  if (!restart)
+    return restart.error();
+  // The default type depends on checkpointing: check what a job would get.
+  if (auto problem = restart->resolve(checkpointing_.enabled()).validate())
+    return make_error(ec::invalid_option, *problem);
+  restart_ = std::move(*restart);
   return caf::none;
 }
 

@@ -14,6 +14,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/restart/restart_config.hpp"
 #include "actors/state_config.hpp"
 #include "actors/pipeline_config.hpp"
 
@@ -55,6 +56,14 @@ public:
     return state_;
   }
 
+  /// The parsed `restart-strategy.*` values, validated after resolving the
+  /// default type against `checkpointing().enabled()`; the type itself stays
+  /// as given (unset: "default"), so the C++ API can still change
+  /// checkpointing before the plan resolves it.
+  const restart_config& restart() const noexcept {
+    return restart_;
+  }
+
   /// Arguments that are not options (e.g. the job name of `sluice run`).
   const std::vector<std::string>& positional() const noexcept {
     return positional_;
@@ -69,6 +78,7 @@ private:
   caf::timespan buffer_timeout_;
   checkpoint_config checkpointing_;
   state_config state_;
+  restart_config restart_;
   /// The `checkpointing.*` options as CAF reads them (durations as
   /// timespans, so `interval = 1s` needs no quotes in the config file).
   struct checkpointing_options {

@@ -146,6 +146,7 @@ int run_job(const std::string& job, cli_config& cfg) {
   sluice::environment env{cfg.pipeline()};
   env.set_checkpoint_config(cfg.checkpointing());
   env.set_state_config(cfg.state());
+  env.set_restart_config(cfg.restart());
   if (auto rc = build_job(job, cfg, env); rc != 0)
     return rc;
   std::signal(SIGINT, on_signal);

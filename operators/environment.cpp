@@ -1,5 +1,7 @@
 #include "operators/environment.hpp"
 
+#include "snapshot/error.hpp"
+
 namespace sluice {
 
 environment::environment() : environment(default_pipeline_config()) {
@@ -29,9 +31,14 @@ job_client environment::execute_async(std::string job_name) {
   check(cfg_);
   check(ckpt_);
   check(state_);
+  // The default restart strategy depends on checkpointing (Flink 1.19+).
+  auto restart = restart_.resolve(ckpt_.enabled());
+  if (auto problem = restart.validate())
+    throw exception(ec::invalid_option, *problem);
   auto plan = build_execution_plan(graph_.take(std::move(job_name)), cfg_);
   plan.checkpointing = ckpt_;
   plan.state = state_;
+  plan.restart = std::move(restart);
   return rt().submit(std::move(plan));
 }
 

@@ -93,6 +93,31 @@ public:
     return *this;
   }
 
+  /// The `restart-strategy.*` options of the jobs executed next
+  /// (compiled-in defaults until changed; type unset: exponential-delay
+  /// when the job checkpoints, none when not, resolved by `execute`).
+  restart_config& restart() noexcept {
+    return restart_;
+  }
+
+  environment& set_restart_config(restart_config c) {
+    restart_ = std::move(c);
+    return *this;
+  }
+
+  /// Flink's env.setRestartStrategy(RestartStrategies.x(...)), e.g.
+  /// `set_restart_strategy(restart_config::fixed_delay(3, 10s))`: the same
+  /// as set_restart_config.
+  environment& set_restart_strategy(restart_config c) {
+    return set_restart_config(std::move(c));
+  }
+
+  /// Only the strategy type (the other restart-strategy.* values stay).
+  environment& set_restart_strategy(restart_strategy_type type) {
+    restart_.type = type;
+    return *this;
+  }
+
   environment& set_checkpoint_config(checkpoint_config c) {
     ckpt_ = std::move(c);
     return *this;
@@ -140,7 +165,8 @@ public:
 
   /// Runs the job built so far and blocks until it ends. Throws
   /// sluice::exception (ec::invalid_option / ec::invalid_job_graph) when the
-  /// configuration (pipeline or checkpointing) or the graph is invalid;
+  /// configuration (pipeline, checkpointing, state, restart strategy) or the
+  /// graph is invalid;
   /// otherwise returns how the job ended.
   job_result execute(std::string job_name = "sluice job");
 
@@ -158,6 +184,7 @@ private:
   pipeline_config cfg_;
   checkpoint_config ckpt_;
   state_config state_;
+  restart_config restart_;
   graph_builder graph_;
   caf::actor_system* host_ = nullptr;
   std::shared_ptr<runtime> rt_;

@@ -38,11 +38,28 @@ event click_event_at(const click_source_options& opts, uint64_t i) {
   return e;
 }
 
+std::optional<uint64_t> restored_offset(const initialization_context& ctx,
+                                        std::string_view source) {
+  if (!ctx.restored)
+    return std::nullopt;
+  auto items = ctx.restored_list("offset");
+  if (items.size() != 1)
+    throw exception(ec::invalid_argument,
+                    std::string{source} + ": restored " + std::to_string(items.size())
+                      + " offsets from checkpoint " + std::to_string(ctx.restored_checkpoint_id)
+                      + ", expected 1 (this source cannot change its parallelism)");
+  return decode_value<uint64_t>(items.front(), "offset");
+}
+
 click_source::click_source(click_source_options opts) : opts_(opts) {
 }
 
+void click_source::initialize_state(const initialization_context& ctx) {
+  restored_ = restored_offset(ctx, "click source");
+}
+
 void click_source::open(operator_context& ctx) {
-  next_ = ctx.info().subtask_index;
+  next_ = restored_.value_or(ctx.info().subtask_index);
   stride_ = ctx.info().parallelism;
   started_ = std::chrono::steady_clock::now();
 }

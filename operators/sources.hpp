@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "actors/operator.hpp"
@@ -12,6 +14,14 @@
 #include "operators/event.hpp"
 
 namespace sluice {
+
+/// The offset a replayable source restored (its operator list state
+/// "offset", one item per subtask), or nullopt on a fresh start. Throws
+/// sluice::exception(ec::invalid_argument) naming `source` when the
+/// subtask got another number of offsets: these sources interleave their
+/// elements by subtask index and cannot be rescaled.
+std::optional<uint64_t> restored_offset(const initialization_context& ctx,
+                                        std::string_view source);
 
 /// Emits the elements of a vector; parallel instance i of n takes the
 /// elements with index i, i+n, i+2n, ... (so parallelism 1 keeps order).
@@ -21,13 +31,17 @@ public:
   explicit collection_source(std::shared_ptr<const std::vector<T>> xs) : xs_(std::move(xs)) {
   }
 
+  void initialize_state(const initialization_context& ctx) override {
+    restored_ = restored_offset(ctx, "collection source");
+  }
+
   void open(operator_context& ctx) override {
-    next_ = ctx.info().subtask_index;
+    next_ = restored_.value_or(ctx.info().subtask_index);
     stride_ = ctx.info().parallelism;
   }
 
   /// The offset (index of the next element) as operator list state
-  /// "offset" (restore comes with the recovery issue).
+  /// "offset"; a restore continues from it.
   void snapshot_state(const snapshot_context& ctx) override {
     std::string bytes;
     encode_value(static_cast<uint64_t>(next_), bytes);
@@ -46,6 +60,7 @@ public:
 
 private:
   std::shared_ptr<const std::vector<T>> xs_;
+  std::optional<uint64_t> restored_;
   size_t next_ = 0;
   size_t stride_ = 1;
 };
@@ -76,11 +91,14 @@ class click_source final : public source_operator {
 public:
   explicit click_source(click_source_options opts);
 
+  void initialize_state(const initialization_context& ctx) override;
+
   void open(operator_context& ctx) override;
 
   source_step emit_next(operator_context& ctx, size_t max_records) override;
 
-  /// The offset (next event index) as operator list state "offset".
+  /// The offset (next event index) as operator list state "offset"; a
+  /// restore replays exactly from it.
   void snapshot_state(const snapshot_context& ctx) override;
 
   /// Next event index this instance will emit (its offset).
@@ -90,6 +108,7 @@ public:
 
 private:
   click_source_options opts_;
+  std::optional<uint64_t> restored_;
   uint64_t next_ = 0;
   uint64_t stride_ = 1;
   uint64_t emitted_ = 0;

@@ -176,7 +176,7 @@ make_chain(std::vector<std::pair<std::string, operator_ptr>> ops,
   }
   auto chain = std::make_unique<operator_chain>(std::move(links), std::move(routers),
                                                 std::move(sinks));
-  chain->open(initialization_context{});
+  chain->open({});
   return chain;
 }
 

@@ -136,6 +136,9 @@ BOOST_AUTO_TEST_CASE(bad_options_exit_2_naming_the_option) {
     {{"run", "word-count", "--state.backend=rocksdb"}, "state.backend"},
     {{"run", "word-count", "--state.incremental=true"}, "state.incremental"},
     {{"run", "word-count", "--state.lmdb-cache-entries=-1"}, "state.lmdb-cache-entries"},
+    {{"run", "word-count", "--restart-strategy.type=sometimes"}, "restart-strategy.type"},
+    {{"run", "word-count", "--restart-strategy.jitter-factor=2"},
+     "restart-strategy.jitter-factor"},
   };
   for (auto& c : cases) {
     BOOST_TEST_CONTEXT("sluice " << c.args.back()) {

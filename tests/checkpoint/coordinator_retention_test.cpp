@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(a_failed_job_keeps_its_retained_checkpoint_with_delete_on_c
   cfg.externalized = externalized_cleanup::delete_on_cancellation;
   probe_job_options o;
   o.fail_after_completed = 2;
-  auto run = start_probe_job(o, cfg);
+  auto run = start_probe_job(o, cfg, restart_config::no_restart());
   auto result = run.job.wait_for(15s);
   BOOST_REQUIRE_MESSAGE(result, "the job did not fail within 15 s");
   BOOST_REQUIRE(result->status == job_status::failed);

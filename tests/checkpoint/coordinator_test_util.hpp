@@ -155,25 +155,33 @@ struct running_job {
   }
 };
 
-/// Submits the probe job on an own 2-thread actor system; returns at once.
-inline running_job start_probe_job(const probe_job_options& o, const checkpoint_config& cfg) {
+/// Submits the probe job on an own 2-thread actor system (with `restart`
+/// as its restart strategy when given); returns at once.
+inline running_job start_probe_job(const probe_job_options& o, const checkpoint_config& cfg,
+                                   std::optional<restart_config> restart = std::nullopt) {
   auto pc = default_pipeline_config();
   pc.threads = 2;
   auto env = std::make_unique<environment>(pc);
   env->set_checkpoint_config(cfg);
+  if (restart)
+    env->set_restart_config(*restart);
   auto probe = std::make_shared<job_probe>();
   build_probe_job(*env, o, probe);
   auto job = env->execute_async("probe-job");
   return running_job{std::move(env), std::move(job), std::move(probe)};
 }
 
-/// Submits the keyed-count job (keyed_count_job.hpp); returns at once.
-inline running_job start_keyed_count(const keyed_count_options& o, const checkpoint_config& cfg) {
+/// Submits the keyed-count job (keyed_count_job.hpp), with `restart` as its
+/// restart strategy when given; returns at once.
+inline running_job start_keyed_count(const keyed_count_options& o, const checkpoint_config& cfg,
+                                     std::optional<restart_config> restart = std::nullopt) {
   auto pc = default_pipeline_config();
   pc.threads = 2;
   auto env = std::make_unique<environment>(pc);
   env->set_checkpoint_config(cfg);
   env->set_state_config(o.state);
+  if (restart)
+    env->set_restart_config(*restart);
   auto probe = std::make_shared<job_probe>();
   auto seen = std::make_shared<std::atomic<uint64_t>>(0);
   build_keyed_count_job(*env, o, seen);

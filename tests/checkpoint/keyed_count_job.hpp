@@ -47,8 +47,12 @@ public:
     : seed_(seed), count_(count), keys_(keys), per_step_(per_step), pause_(pause) {
   }
 
+  void initialize_state(const initialization_context& ctx) override {
+    restored_ = restored_offset(ctx, "skewed source");
+  }
+
   void open(operator_context& ctx) override {
-    next_ = ctx.info().subtask_index;
+    next_ = restored_.value_or(ctx.info().subtask_index);
     stride_ = ctx.info().parallelism;
   }
 
@@ -76,6 +80,7 @@ private:
   uint64_t seed_, count_, keys_;
   size_t per_step_;
   std::chrono::microseconds pause_;
+  std::optional<uint64_t> restored_;
   uint64_t next_ = 0;
   uint64_t stride_ = 1;
 };

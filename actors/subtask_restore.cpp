@@ -1,0 +1,90 @@
+#include "actors/subtask_restore.hpp"
+
+#include "snapshot/error.hpp"
+
+namespace sluice {
+
+namespace {
+
+const operator_snapshot* find_operator(const checkpoint_metadata& md, const std::string& uid) {
+  for (auto& op : md.operators)
+    if (op.uid == uid)
+      return &op;
+  return nullptr;
+}
+
+std::string operator_name(const restore_point& point, const std::string& uid) {
+  return "restoring operator '" + uid + "' from checkpoint "
+         + std::to_string(point.checkpoint_id()) + ": ";
+}
+
+void apply_keyed(keyed_state_backend& keyed, const state_file_contents& contents) {
+  for (auto& e : contents.keyed) {
+    if (e.deleted)
+      keyed.restore_deleted(e.state, e.key_group, e.key);
+    else
+      keyed.restore_entry(e.state, e.key_group, e.key, e.value);
+  }
+}
+
+} // namespace
+
+operator_restore restore_operator(const restore_point& point, const std::string& uid,
+                                  uint32_t parallelism, uint32_t index,
+                                  uint32_t max_parallelism, const operator_state_modes& modes,
+                                  keyed_state_backend* keyed) {
+  operator_restore result;
+  auto* op = find_operator(point.metadata, uid);
+  if (op == nullptr)
+    return result;
+  result.found = true;
+  if (op->max_parallelism != max_parallelism)
+    throw exception(ec::invalid_argument,
+                    operator_name(point, uid) + "its max parallelism was "
+                      + std::to_string(op->max_parallelism) + ", the job's is "
+                      + std::to_string(max_parallelism)
+                      + " (key groups cannot be re-split)");
+  auto range = keyed != nullptr ? keyed->range() : key_group_range::empty_range();
+  subtask_list_items old_lists(op->parallelism);
+  for (auto& sub : op->subtasks) {
+    for (auto& h : sub.handles) {
+      bool overlaps = !h.key_groups.empty() && !range.empty()
+                      && h.key_groups.first <= range.last && range.first <= h.key_groups.last;
+      // Every file may hold list state, which is redistributed over all
+      // old subtasks; keyed entries are read only where they overlap.
+      auto contents = point.storage->read_state(point.checkpoint_id(), h,
+                                                overlaps ? range
+                                                         : key_group_range::empty_range());
+      if (!contents.keyed.empty()) {
+        if (keyed == nullptr)
+          throw exception(ec::invalid_argument,
+                          operator_name(point, uid)
+                            + "the checkpoint holds keyed state for it, but the operator "
+                              "is not keyed");
+        apply_keyed(*keyed, contents);
+      }
+      for (auto& item : contents.operator_lists)
+        old_lists[sub.index].push_back(std::move(item));
+      if (sub.index != index || contents.channel_batches.empty())
+        continue;
+      if (op->parallelism != parallelism)
+        throw exception(ec::invalid_argument,
+                        operator_name(point, uid)
+                          + "the checkpoint holds in-flight data (unaligned) and the "
+                            "parallelism changed from "
+                          + std::to_string(op->parallelism) + " to "
+                          + std::to_string(parallelism)
+                          + "; rescaling in-flight data is not supported");
+      for (auto& b : contents.channel_batches)
+        result.channel_batches.push_back(std::move(b));
+    }
+  }
+  if (keyed != nullptr)
+    keyed->end_batch();
+  auto mine = redistribute_operator_state(old_lists, op->parallelism, parallelism, modes);
+  for (auto& item : mine[index])
+    result.list_items.push_back(list_state_item{std::move(item.state), std::move(item.item)});
+  return result;
+}
+
+} // namespace sluice

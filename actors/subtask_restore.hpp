@@ -1,0 +1,74 @@
+// Restoring one operator of a redeployed subtask from a completed
+// checkpoint (Flink's StreamTaskStateInitializer + the assignment half of
+// StateAssignmentOperation), as plain functions: no CAF, the subtask calls
+// them while it builds its chain, before `initialize_state` and `open`.
+//
+// For the operator with uid `uid` (matched by uid, DESIGN.md: uids make
+// state survive changes of the job), from `point`:
+//   keyed state    every keyed handle whose key groups overlap the new
+//                  subtask's range, in metadata order (so an incremental
+//                  chain is applied base first, each delta after it),
+//                  filtered to that range: entries via restore_entry,
+//                  tombstones via restore_deleted;
+//   list state     the items of every old subtask, redistributed for the
+//                  new parallelism by the operator's modes
+//                  (snapshot/operator_state_redistribution.hpp);
+//   channel state  the in-flight batches of an unaligned checkpoint that
+//                  the old subtask with the same index recorded (only at
+//                  the same parallelism: rescaling in-flight data is
+//                  refused, see below).
+// An operator the checkpoint does not know (new in the job) starts empty.
+//
+// Blocking: reads state files. Errors (sluice::exception): whatever the
+// storage and reader throw (ec::io_error, ec::corrupt_file, naming the
+// file); ec::state_type_mismatch from the backend; ec::invalid_argument
+// naming the operator when its max parallelism changed, or when channel
+// state would have to be rescaled.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/operator.hpp"
+#include "snapshot/checkpoint_storage.hpp"
+#include "snapshot/keyed_state_backend.hpp"
+#include "snapshot/operator_state_redistribution.hpp"
+
+namespace sluice {
+
+/// A completed checkpoint to restore a job attempt from.
+struct restore_point {
+  checkpoint_storage_ptr storage;
+  checkpoint_metadata metadata;
+
+  uint64_t checkpoint_id() const noexcept {
+    return metadata.checkpoint_id;
+  }
+};
+
+using restore_ptr = std::shared_ptr<const restore_point>;
+
+/// What one operator of a restoring subtask gets besides its keyed state.
+struct operator_restore {
+  /// The checkpoint knew the operator.
+  bool found = false;
+  /// Its operator list state for this subtask, for initialization_context.
+  std::vector<list_state_item> list_items;
+  /// In-flight batches the old subtask recorded for this operator (inputs
+  /// of a head operator, outputs of a tail operator), in file order.
+  std::vector<channel_batch> channel_batches;
+};
+
+/// Restores operator `uid` of subtask `index` of `parallelism` (see the top
+/// of this file). `keyed` is the operator's backend, nullptr for an
+/// operator without keyed state (a checkpoint with keyed state for it is
+/// then an error: ec::invalid_argument). `max_parallelism` is the job's.
+operator_restore restore_operator(const restore_point& point, const std::string& uid,
+                                  uint32_t parallelism, uint32_t index,
+                                  uint32_t max_parallelism,
+                                  const operator_state_modes& modes,
+                                  keyed_state_backend* keyed);
+
+} // namespace sluice
