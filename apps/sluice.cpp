@@ -7,7 +7,10 @@
 // The `checkpointing.*` options go to the job (`--checkpointing.interval=1s`
 // takes a checkpoint every second); each completed or failed checkpoint is
 // reported on stderr as it ends (apps/checkpoint_report.hpp). The `state.*`
-// options choose where keyed state lives (`--state.backend=lmdb`).
+// options choose where keyed state lives (`--state.backend=lmdb`), the
+// `restart-strategy.*` options what a failed job does, and
+// `--inject-failures=seed=S,kills=N` kills random subtasks while the job
+// runs (each kill and the restarts are reported on stderr).
 // Exit codes: 0 finished or cancelled by SIGINT/SIGTERM, 1 the job failed,
 // 2 bad command line, configuration or input file.
 #include <atomic>
@@ -20,6 +23,7 @@
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
+#include "actors/fault_injector.hpp"
 #include "actors/system_config.hpp"
 #include "apps/checkpoint_report.hpp"
 #include "apps/click_counts.hpp"
@@ -39,8 +43,11 @@ extern "C" void on_signal(int sig) {
 class cli_config : public sluice::system_config {
 public:
   cli_config() {
-    opt_group{custom_options_, "global"}.add(
-      input, "input", "word-count: file to read lines from (default and '-': stdin)");
+    opt_group{custom_options_, "global"}
+      .add(input, "input", "word-count: file to read lines from (default and '-': stdin)")
+      .add(inject_failures, "inject-failures",
+           "break the running job on purpose: seed=S,kills=N[,min-interval=100ms,"
+           "max-interval=1s,storage-failures=N,storage-delay=0ms]");
     opt_group{custom_options_, "generator"}
       .add(gen.count, "count", "click-counts: click events to generate (0: unbounded)")
       .add(gen.rate, "rate", "click-counts: events per second (0: as fast as possible)")
@@ -69,6 +76,7 @@ public:
   }
 
   std::string input;
+  std::string inject_failures;
   sluice::click_source_options gen = defaults();
 
 private:
@@ -147,11 +155,21 @@ int run_job(const std::string& job, cli_config& cfg) {
   env.set_checkpoint_config(cfg.checkpointing());
   env.set_state_config(cfg.state());
   env.set_restart_config(cfg.restart());
+  std::string why;
+  auto faults = sluice::fault_injection_spec::parse(cfg.inject_failures, why);
+  if (!faults) {
+    std::cerr << "sluice: invalid_option: " << why << '\n';
+    return 2;
+  }
   if (auto rc = build_job(job, cfg, env); rc != 0)
     return rc;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto job_handle = env.execute_async(job);
+  if (faults->active())
+    sluice::start_fault_injector(env.system(), job_handle, *faults, [](const std::string& line) {
+      std::cerr << "sluice: inject-failures: " + line + "\n";
+    });
   sluice::apps::checkpoint_reporter checkpoints;
   auto report_checkpoints = [&] {
     if (!cfg.checkpointing().enabled())
@@ -163,6 +181,10 @@ int run_job(const std::string& job, cli_config& cfg) {
     auto result = job_handle.wait_for(std::chrono::milliseconds{50});
     report_checkpoints();
     if (result) {
+      if (auto& r = result->restarts; r.restarts > 0)
+        std::cerr << "sluice: the job restarted " << r.restarts << " times ("
+                  << r.downtime.count() << " ms down, last restored checkpoint "
+                  << r.restored_checkpoint << "); last failure: " << r.last_failure << '\n';
       if (result->status == sluice::job_status::failed) {
         std::cerr << "sluice: job failed: " << result->message << '\n';
         return 1;

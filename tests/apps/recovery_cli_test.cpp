@@ -1,0 +1,66 @@
+// `sluice run ... --inject-failures=...` as a user runs it: subtasks are
+// killed while the job runs, the job restarts from its checkpoints and
+// ends with the same final count per user as without failures (the print
+// sink is at-least-once, so lines after a restart may repeat, but each
+// user's highest count is exact: restored state, rewound source).
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <regex>
+#include <string>
+
+#include "operators/sources.hpp"
+#include "tests/apps/process.hpp"
+#include "tests/apps/reference.hpp"
+
+using namespace std::chrono_literals;
+using namespace sluice::test;
+
+BOOST_AUTO_TEST_SUITE(recovery_cli)
+
+BOOST_AUTO_TEST_CASE(click_counts_survives_injected_kills_with_exact_final_counts) {
+  temp_dir dir;
+  sluice::click_source_options opts;
+  opts.count = 400;
+  opts.users = 5;
+  opts.seed = 3;
+  std::map<std::string, int64_t> expected;
+  for (uint64_t i = 0; i < opts.count; ++i)
+    ++expected[sluice::click_event_at(opts, i).user];
+  auto r = run({build_path("apps/sluice"), "run", "click-counts", "-p", "2",
+                "--generator.count=400", "--generator.users=5", "--generator.seed=3",
+                "--generator.rate=200", "--checkpointing.interval=50ms",
+                "--inject-failures=seed=3,kills=3,min-interval=200ms,max-interval=400ms",
+                "--restart-strategy.type=fixed-delay", "--restart-strategy.attempts=10",
+                "--restart-strategy.delay=0ms"},
+               dir.path(), 60s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  for (int k = 1; k <= 3; ++k)
+    BOOST_CHECK_MESSAGE(r.err.find("(kill " + std::to_string(k) + "/3)") != std::string::npos,
+                        r.err);
+  BOOST_CHECK_MESSAGE(r.err.find("the job restarted 3 times") != std::string::npos, r.err);
+  std::map<std::string, int64_t> highest;
+  for (auto line : lines_of(r.out)) {
+    if (auto gt = line.find("> "); gt != std::string::npos && gt < 4)
+      line = line.substr(gt + 2); // "2> " of the print sink at parallelism 2
+    std::string user;
+    int64_t n = 0;
+    BOOST_REQUIRE_MESSAGE(parse_visit_count(line, user, n), "unexpected line: " << line);
+    highest[user] = std::max(highest[user], n);
+  }
+  BOOST_CHECK(highest == expected);
+}
+
+BOOST_AUTO_TEST_CASE(bad_inject_failures_exit_2_naming_the_key) {
+  temp_dir dir;
+  for (auto spec : {"kill=3", "kills=many", "seed", "min-interval=5", "min-interval=2s,max-interval=1s"}) {
+    auto r = run({build_path("apps/sluice"), "run", "click-counts",
+                  std::string{"--inject-failures="} + spec},
+                 dir.path(), 30s);
+    BOOST_CHECK_EQUAL(r.exit_code, 2);
+    BOOST_CHECK_MESSAGE(r.err.find("inject-failures") != std::string::npos, r.err);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
