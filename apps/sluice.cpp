@@ -27,6 +27,7 @@
 #include "actors/system_config.hpp"
 #include "apps/checkpoint_report.hpp"
 #include "apps/click_counts.hpp"
+#include "apps/consistency_levels.hpp"
 #include "apps/line_source.hpp"
 #include "apps/state_examples.hpp"
 #include "apps/word_count.hpp"
@@ -98,7 +99,11 @@ const char* jobs
     "  list-state-average          average per key once it has 3 or more values\n"
     "  map-state-average           the same, values kept in a map\n"
     "  reducing-state-sum          running sum per key, printed divided by the count\n"
-    "  aggregating-state-contains  per key \"Contains-3.0-5.0-...\" of its values\n";
+    "  aggregating-state-contains  per key \"Contains-3.0-5.0-...\" of its values\n"
+    "fault tolerance:\n"
+    "  consistency-levels  the same visit count under at-most-once, at-least-once and\n"
+    "                      exactly-once with the same injected kills (--inject-failures,\n"
+    "                      default seed=1,kills=3): expected vs observed per user\n";
 
 const std::string usage = std::string{jobs} + "options: see `sluice --help`\n";
 
@@ -160,6 +165,13 @@ int run_job(const std::string& job, cli_config& cfg) {
   if (!faults) {
     std::cerr << "sluice: invalid_option: " << why << '\n';
     return 2;
+  }
+  if (job == "consistency-levels") {
+    sluice::apps::consistency_options opts;
+    opts.parallelism = cfg.pipeline().parallelism;
+    if (faults->active())
+      opts.faults = *faults;
+    return sluice::apps::consistency_levels(opts, std::cout, std::cerr);
   }
   if (auto rc = build_job(job, cfg, env); rc != 0)
     return rc;
