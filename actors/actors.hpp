@@ -48,7 +48,9 @@ using subtask_actor = caf::typed_actor<
   /// From the checkpoint coordinator: checkpoint n completed or aborted.
   caf::reacts_to<checkpoint_done_msg>,
   /// From itself: the aligned-timeout of checkpoint n expired.
-  caf::reacts_to<align_timeout_atom, uint64_t>>;
+  caf::reacts_to<align_timeout_atom, uint64_t>,
+  /// From the job master: a sign of life (records taken in so far).
+  caf::replies_to<heartbeat_atom>::with<uint64_t>>;
 
 /// Where the records of one output of a subtask go: the receiver and its
 /// input channel index for every channel of the router.
@@ -114,7 +116,9 @@ using job_master_actor = caf::typed_actor<
   /// failed in a row).
   caf::reacts_to<fail_atom, caf::error>,
   /// From itself: the restart backoff of attempt n expired; redeploy.
-  caf::reacts_to<redeploy_atom, uint64_t>>;
+  caf::reacts_to<redeploy_atom, uint64_t>,
+  /// From itself: send the heartbeats of attempt n.
+  caf::reacts_to<heartbeat_atom, uint64_t>>;
 
 } // namespace sluice
 

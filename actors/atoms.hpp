@@ -30,6 +30,9 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 /// restore point); job master -> itself: the restart backoff expired.
 using suspend_atom = caf::atom_constant<caf::atom("suspend")>;
 using redeploy_atom = caf::atom_constant<caf::atom("redeploy")>;
+/// job master -> subtask: are you alive? (answered with records taken in);
+/// job master -> itself: time for the next round of heartbeats.
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using align_timeout_atom = caf::atom_constant<caf::atom("align_to")>;
 
 } // namespace sluice

@@ -117,6 +117,10 @@ void add_sluice_options(caf::actor_system_config& cfg) {
                         "send a partly filled batch after this long (e.g. 100ms)")
     .add<uint32_t>("buffers-per-channel",
                    "credit window: batches a sender may have in flight per channel");
+  caf::actor_system_config::opt_group{options, "heartbeat"}
+    .add<caf::timespan>("interval",
+                        "how often the job master asks every subtask whether it is alive")
+    .add<caf::timespan>("timeout", "a subtask that has not answered for this long is failed");
 }
 
 caf::expected<pipeline_config> read_pipeline_config(const caf::actor_system_config& cfg) {
@@ -130,6 +134,12 @@ caf::expected<pipeline_config> read_pipeline_config(const caf::actor_system_conf
   result.buffer_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
   result.buffers_per_channel = caf::get_or(cfg, "pipeline.buffers-per-channel",
                                            result.buffers_per_channel);
+  for (auto [name, field] : {std::pair{"heartbeat.interval", &result.heartbeat_interval},
+                             std::pair{"heartbeat.timeout", &result.heartbeat_timeout}}) {
+    caf::timespan span = *field;
+    span = caf::get_or(cfg, name, span);
+    *field = std::chrono::duration_cast<std::chrono::milliseconds>(span);
+  }
   if (auto err = validate(result))
     return err;
   return result;

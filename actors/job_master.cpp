@@ -101,6 +101,7 @@ void redeploy(self_ptr self, uint64_t attempt) {
   st.metrics.clear(); // subtask metrics belong to the attempt that ends the job
   deploy_attempt(self);
   set_status(self, job_status::running);
+  self->delayed_send(self, st.plan->config.heartbeat_interval, heartbeat_atom::value, st.attempt);
   if (st.coordinator)
     caf::anon_send(caf::actor_cast<caf::actor>(st.coordinator), resume_atom::value, st.attempt,
                    st.subtasks);
@@ -151,6 +152,49 @@ void on_failure(self_ptr self, ec code, std::string why) {
         if (self->state.alive == 0)
           finish(self);
       });
+}
+
+/// Every heartbeat.interval while attempt `attempt` runs: asks each of its
+/// subtasks for a sign of life (high priority, ahead of data). One that has
+/// not answered within heartbeat.timeout fails the attempt like a crash.
+/// It is written off at once (no longer counted as alive): an actor stuck
+/// in user code may never process its exit, and the restart must not wait
+/// for it. Its late down message is ignored.
+void heartbeat(self_ptr self, uint64_t attempt) {
+  auto& st = self->state;
+  if (attempt != st.attempt || is_terminal(st.status) || st.status == job_status::cancelling
+      || st.status == job_status::failing)
+    return;
+  if (st.status == job_status::running) {
+    auto timeout = st.plan->config.heartbeat_timeout;
+    for (auto& vertex : st.subtasks) {
+      for (auto& sub : vertex) {
+        if (st.names.count(sub.address()) == 0)
+          continue; // ended
+        self->request<caf::message_priority::high>(sub, timeout, heartbeat_atom::value)
+          .then([](uint64_t) {},
+                [=](caf::error& err) {
+                  auto& st = self->state;
+                  if (err != caf::sec::request_timeout || attempt != st.attempt
+                      || st.status != job_status::running)
+                    return;
+                  auto it = st.names.find(sub.address());
+                  if (it == st.names.end())
+                    return;
+                  auto why = "subtask " + it->second + " did not answer a heartbeat within "
+                             + std::to_string(timeout.count())
+                             + " ms (heartbeat.timeout): stuck or overloaded";
+                  st.names.erase(it);
+                  --st.alive;
+                  self->send_exit(sub, caf::exit_reason::kill);
+                  on_failure(self, ec::subtask_failed, std::move(why));
+                  if (st.alive == 0)
+                    st.status == job_status::restarting ? maybe_redeploy(self) : finish(self);
+                });
+      }
+    }
+  }
+  self->delayed_send(self, st.plan->config.heartbeat_interval, heartbeat_atom::value, attempt);
 }
 
 void on_down(self_ptr self, const caf::down_msg& m) {
@@ -290,6 +334,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
   st.restarts = plan->restart.resolve(plan->checkpointing.enabled()).make_strategy();
   deploy_attempt(self);
   set_status(self, job_status::running);
+  self->delayed_send(self, plan->config.heartbeat_interval, heartbeat_atom::value, st.attempt);
   return {
     [=](status_atom) { return self->state.status; },
     [=](subtasks_atom) {
@@ -314,6 +359,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
         fail_job(self, job_result{job_status::failed, code_of(err), render(err), {}, {}});
     },
     [=](redeploy_atom, uint64_t attempt) { redeploy(self, attempt); },
+    [=](heartbeat_atom, uint64_t attempt) { heartbeat(self, attempt); },
   };
 }
 

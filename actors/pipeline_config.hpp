@@ -26,6 +26,13 @@ struct pipeline_config {
   /// Credit window: data batches a sender may have in flight per channel
   /// (Flink's buffers-per-channel). Bounds every input queue.
   uint32_t buffers_per_channel = SLUICE_DEFAULT_PIPELINE_BUFFERS_PER_CHANNEL;
+  /// `heartbeat.interval` / `heartbeat.timeout` (Flink's names): the job
+  /// master asks every running subtask for a sign of life this often; one
+  /// that has not answered within the timeout (stuck in user code, a full
+  /// mailbox that does not move) is failed, so the restart strategy
+  /// decides. Set from the compiled-in defaults by default_pipeline_config.
+  std::chrono::milliseconds heartbeat_interval{10'000};
+  std::chrono::milliseconds heartbeat_timeout{50'000};
   /// Test switch, C++ only: false turns credits off (unbounded queues), so
   /// flow-control tests can show what the credits prevent.
   bool credit_based = true;

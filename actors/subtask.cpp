@@ -453,6 +453,7 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
     [=](const trigger_msg& m) { on_trigger(self, m); },
     [=](const checkpoint_done_msg& m) { on_checkpoint_done(self, m); },
     [=](align_timeout_atom, uint64_t id) { on_aligned_timeout(self, id); },
+    [=](heartbeat_atom) { return self->state.records_in; },
   };
 }
 

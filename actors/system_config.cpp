@@ -130,10 +130,15 @@ caf::error check_config_file(const std::string& file, const caf::config_option_s
 
 pipeline_config default_pipeline_config() {
   pipeline_config cfg;
-  auto parsed = caf::config_value::parse(SLUICE_DEFAULT_PIPELINE_BUFFER_TIMEOUT);
-  auto span = parsed ? caf::get_if<caf::timespan>(&*parsed) : nullptr;
-  if (span != nullptr)
-    cfg.buffer_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*span);
+  auto set = [](std::chrono::milliseconds& out, const char* text) {
+    auto parsed = caf::config_value::parse(text);
+    auto span = parsed ? caf::get_if<caf::timespan>(&*parsed) : nullptr;
+    if (span != nullptr)
+      out = std::chrono::duration_cast<std::chrono::milliseconds>(*span);
+  };
+  set(cfg.buffer_timeout, SLUICE_DEFAULT_PIPELINE_BUFFER_TIMEOUT);
+  set(cfg.heartbeat_interval, SLUICE_DEFAULT_HEARTBEAT_INTERVAL);
+  set(cfg.heartbeat_timeout, SLUICE_DEFAULT_HEARTBEAT_TIMEOUT);
   return cfg;
 }
 
@@ -181,6 +186,15 @@ caf::error validate(const pipeline_config& cfg) {
   if (cfg.threads > 1024)
     return invalid("threads", std::to_string(cfg.threads),
                    "must be between 0 (one per core) and 1024");
+  if (cfg.heartbeat_interval.count() < 1)
+    return make_error(ec::invalid_option,
+                      "heartbeat.interval = " + std::to_string(cfg.heartbeat_interval.count())
+                        + "ms: must be at least 1ms");
+  if (cfg.heartbeat_timeout < cfg.heartbeat_interval)
+    return make_error(ec::invalid_option,
+                      "heartbeat.timeout = " + std::to_string(cfg.heartbeat_timeout.count())
+                        + "ms: must not be shorter than heartbeat.interval ("
+                        + std::to_string(cfg.heartbeat_interval.count()) + "ms)");
   if (cfg.buffers_per_channel < 1 || cfg.buffers_per_channel > 1024)
     return invalid("buffers-per-channel", std::to_string(cfg.buffers_per_channel),
                    "must be between 1 and 1024 batches");
@@ -190,6 +204,13 @@ caf::error validate(const pipeline_config& cfg) {
 system_config::system_config() {
   pipeline_ = default_pipeline_config();
   buffer_timeout_ = pipeline_.buffer_timeout;
+  heartbeat_interval_ = pipeline_.heartbeat_interval;
+  heartbeat_timeout_ = pipeline_.heartbeat_timeout;
+  opt_group{custom_options_, "heartbeat"}
+    .add(heartbeat_interval_, "interval",
+         "how often the job master asks every subtask whether it is alive (e.g. 10s)")
+    .add(heartbeat_timeout_, "timeout",
+         "a subtask that has not answered for this long is failed (e.g. 50s)");
   opt_group{custom_options_, "pipeline"}
     .add(pipeline_.parallelism, "parallelism,p",
          "default parallelism of every operator (also --parallelism)")
@@ -332,6 +353,10 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
       cp_.unaligned = false;
   pipeline_.buffer_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(buffer_timeout_);
+  pipeline_.heartbeat_interval
+    = std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat_interval_);
+  pipeline_.heartbeat_timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat_timeout_);
   if (auto err = validate(pipeline_))
     return err;
   if (auto err = read_checkpointing())

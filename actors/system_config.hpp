@@ -76,6 +76,8 @@ private:
 
   pipeline_config pipeline_;
   caf::timespan buffer_timeout_;
+  caf::timespan heartbeat_interval_;
+  caf::timespan heartbeat_timeout_;
   checkpoint_config checkpointing_;
   state_config state_;
   restart_config restart_;

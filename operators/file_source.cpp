@@ -31,7 +31,7 @@ bool filtered_out(const std::string& name) {
   return name.empty() || name.front() == '.' || name.front() == '_';
 }
 
-std::string quoted(const fs::path& p) {
+std::string in_quotes(const fs::path& p) {
   return "'" + p.string() + "'";
 }
 
@@ -52,7 +52,7 @@ std::vector<std::string> list_input_files(const fs::path& dir) {
       names.push_back(std::move(name));
   }
   if (err)
-    throw exception(ec::io_error, "file source: cannot list directory " + quoted(dir) + ": "
+    throw exception(ec::io_error, "file source: cannot list directory " + in_quotes(dir) + ": "
                                     + err.message());
   std::sort(names.begin(), names.end());
   return names;
@@ -79,7 +79,7 @@ fs::path file_source::path_of(const tracked_file& f) const {
 }
 
 void file_source::fail_io(const tracked_file& f, const std::string& what, int err) const {
-  throw exception(ec::io_error, "file source: " + what + " " + quoted(path_of(f)) + " (file '"
+  throw exception(ec::io_error, "file source: " + what + " " + in_quotes(path_of(f)) + " (file '"
                                   + f.name + "' at offset " + std::to_string(f.offset)
                                   + "): " + std::strerror(err));
 }
@@ -95,15 +95,15 @@ void file_source::open(operator_context& ctx) {
   if (::stat(opts_.path.c_str(), &st) != 0) {
     auto err = errno;
     throw exception(err == ENOENT ? ec::missing_input : ec::io_error,
-                    "file source: input path " + quoted(opts_.path) + ": "
+                    "file source: input path " + in_quotes(opts_.path) + ": "
                       + std::strerror(err));
   }
   is_dir_ = S_ISDIR(st.st_mode);
   if (!is_dir_ && !S_ISREG(st.st_mode))
-    throw exception(ec::io_error, "file source: input path " + quoted(opts_.path)
+    throw exception(ec::io_error, "file source: input path " + in_quotes(opts_.path)
                                     + " is neither a regular file nor a directory");
   if (!is_dir_ && ::access(opts_.path.c_str(), R_OK) != 0)
-    throw exception(ec::io_error, "file source: input path " + quoted(opts_.path) + ": "
+    throw exception(ec::io_error, "file source: input path " + in_quotes(opts_.path) + ": "
                                     + std::strerror(errno));
   files_.clear();
   scan();
@@ -128,12 +128,12 @@ void file_source::open(operator_context& ctx) {
     if (it == files_.end() || it->name != name)
       throw exception(ec::io_error, "file source: restored file '" + name + "' (offset "
                                       + std::to_string(offset) + ") no longer exists in "
-                                      + quoted(opts_.path));
+                                      + in_quotes(opts_.path));
     struct stat fst;
     if (::stat(path_of(probe).c_str(), &fst) != 0)
       fail_io(probe, "cannot stat restored file", errno);
     if (static_cast<uint64_t>(fst.st_size) < offset)
-      throw exception(ec::io_error, "file source: restored file " + quoted(path_of(probe))
+      throw exception(ec::io_error, "file source: restored file " + in_quotes(path_of(probe))
                                       + " has " + std::to_string(fst.st_size)
                                       + " bytes, less than its restored offset "
                                       + std::to_string(offset) + " (truncated?)");
@@ -179,7 +179,7 @@ file_source::read_result file_source::read_current(std::vector<std::string>& out
   }
   auto too_long = [&](size_t len) {
     throw exception(ec::corrupt_file, "file source: line at offset " + std::to_string(f.offset)
-                                        + " of file " + quoted(path_of(f)) + " is longer than "
+                                        + " of file " + in_quotes(path_of(f)) + " is longer than "
                                         + std::to_string(opts_.max_line_length) + " bytes ("
                                         + std::to_string(len) + " bytes so far)");
   };
@@ -232,7 +232,7 @@ file_source::read_result file_source::read_current(std::vector<std::string>& out
       if (::fstat(fd_, &st) != 0)
         fail_io(f, "cannot stat", errno);
       if (static_cast<uint64_t>(st.st_size) < pos)
-        throw exception(ec::io_error, "file source: file " + quoted(path_of(f)) + " shrank to "
+        throw exception(ec::io_error, "file source: file " + in_quotes(path_of(f)) + " shrank to "
                                         + std::to_string(st.st_size) + " bytes below offset "
                                         + std::to_string(pos) + " (truncated while read)");
       break;

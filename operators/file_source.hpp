@@ -49,8 +49,8 @@
 //    restored offset; a file shrinks below what was read while following;
 //  - ec::corrupt_file: a line is longer than `max_line_length`
 //    (emit_next), or the restored state is malformed;
-//  - ec::invalid_argument: `max_line_length` or `poll_interval` is 0, or
-//    the restored state holds two offsets for one file.
+//  - ec::invalid_argument: `max_line_length` is 0, `poll_interval` is 0
+//    with `follow`, or the restored state holds two offsets for one file.
 // Files must not be removed or truncated while the source reads them.
 //
 // Threading: a plain operator object, driven by one subtask at a time.

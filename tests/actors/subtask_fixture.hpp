@@ -107,6 +107,7 @@ subtask_actor::behavior_type probe(subtask_actor::pointer, probe_log_ptr log) {
     [=](const trigger_msg&) {},
     [=](const checkpoint_done_msg&) {},
     [=](align_timeout_atom, uint64_t) {},
+    [=](heartbeat_atom) { return uint64_t{0}; },
   };
 }
 
