@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "apps/line_source.hpp"
 #include "apps/state_examples.hpp"
 #include "apps/word_count.hpp"
+#include "operators/transactional_file_sink.hpp"
 
 namespace {
 
@@ -46,6 +48,10 @@ public:
   cli_config() {
     opt_group{custom_options_, "global"}
       .add(input, "input", "word-count: file to read lines from (default and '-': stdin)")
+      .add(output, "output",
+           "click-counts, word-count: write the results exactly once into part files in "
+           "this directory (transactional file sink; needs checkpointing.interval) instead "
+           "of printing them")
       .add(inject_failures, "inject-failures",
            "break the running job on purpose: seed=S,kills=N[,min-interval=100ms,"
            "max-interval=1s,storage-failures=N,storage-delay=0ms]");
@@ -77,6 +83,7 @@ public:
   }
 
   std::string input;
+  std::string output;
   std::string inject_failures;
   sluice::click_source_options gen = defaults();
 
@@ -107,16 +114,41 @@ const char* jobs
 
 const std::string usage = std::string{jobs} + "options: see `sluice --help`\n";
 
+/// The results of `s`: printed, or with --output written exactly once by a
+/// transactional file sink (part files appear as checkpoints complete).
+template <class T>
+void emit(const sluice::stream<T>& s, const cli_config& cfg) {
+  if (cfg.output.empty()) {
+    s.print();
+    return;
+  }
+  std::filesystem::path dir = cfg.output;
+  s.template then<T>("file-sink",
+                     [dir] { return std::make_unique<sluice::transactional_file_sink<T>>(dir); })
+    .uid("file-sink");
+}
+
 /// Adds the job's operators to `env`; returns an exit code != 0 when the
 /// job cannot start (unknown job, bad job option, missing input).
 int build_job(const std::string& job, cli_config& cfg, sluice::environment& env) {
+  if (!cfg.output.empty() && job != "click-counts" && job != "word-count") {
+    std::cerr << "sluice: invalid_option: output: only click-counts and word-count write "
+                 "files\n";
+    return 2;
+  }
+  if (!cfg.output.empty() && !cfg.checkpointing().enabled()) {
+    std::cerr << "sluice: invalid_option: output = " << cfg.output
+              << ": needs checkpointing.interval (the file sink commits what completed "
+                 "checkpoints cover)\n";
+    return 2;
+  }
   if (job == "click-counts") {
     if (cfg.gen.rate < 0) {
       std::cerr << "sluice: invalid_option: generator.rate = " << cfg.gen.rate
                 << ": must not be negative\n";
       return 2;
     }
-    sluice::apps::click_counts(env, cfg.gen).print();
+    emit(sluice::apps::click_counts(env, cfg.gen), cfg);
     return 0;
   }
   if (job == "word-count") {
@@ -128,7 +160,7 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
     auto lines = env.add_source<std::string>(
       "line-source", [path] { return std::make_unique<sluice::apps::line_source>(path); }, 1);
     lines.uid("line-source");
-    sluice::apps::word_counts(lines).print();
+    emit(sluice::apps::word_counts(lines), cfg);
     return 0;
   }
   if (job == "value-state-average") {

@@ -289,7 +289,7 @@ private:
       if (std::find(handled.begin(), handled.end(), j) == handled.end())
         handled.push_back(j);
     bump(me, first_free_sequence(info_)); // before the cleanup: above leftovers too
-    // MUTATION clean_up_leftovers(info_, handled);
+    clean_up_leftovers(info_, handled);
   }
 
   void bump(uint32_t subtask, uint64_t next) {

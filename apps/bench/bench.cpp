@@ -6,7 +6,8 @@
 // Prints one JSON line per workload on stdout (the checkpoint workloads
 // print their own fields, see apps/bench/checkpoint_bench.hpp, and
 // checkpoint-size one line per state size, see
-// apps/bench/state_checkpoint_bench.hpp):
+// apps/bench/state_checkpoint_bench.hpp, and recovery one line per backend
+// and state size, see apps/bench/recovery_bench.hpp):
 //   workload, records (word-count: words), keys, parallelism, batch_size,
 //   engine_rps, baseline_rps, ratio (engine_rps / baseline_rps),
 //   engine_seconds (wall time of execute: deploy, run, drain),
@@ -40,6 +41,7 @@
 #include "apps/bench/checkpoint_bench.hpp"
 #include "apps/bench/engine_jobs.hpp"
 #include "apps/bench/lmdb_baseline.hpp"
+#include "apps/bench/recovery_bench.hpp"
 #include "apps/bench/state_checkpoint_bench.hpp"
 
 namespace {
@@ -81,6 +83,9 @@ const workload workloads[] = {
   // by run_workload with its own options (--state-mb etc.), not through
   // `compare`.
   {"checkpoint-size", 0, false, nullptr, nullptr, nullptr},
+  // Not in the default set: kills a subtask of a running job per backend
+  // and state size (run by run_workload with --state-mb, --backends etc.).
+  {"recovery", 0, false, nullptr, nullptr, nullptr},
 };
 
 /// Workloads run when none is named.
@@ -107,6 +112,13 @@ const char* usage =
   "                      raw LMDB environment with the same entries + fsync;\n"
   "                      one JSON line per state size (ignores --records, --keys,\n"
   "                      -p and the engine options)\n"
+  "  recovery            per --backends and --state-mb: generator -> keyed state\n"
+  "                      (value_state of --value-bytes per key) -> sink, a\n"
+  "                      checkpoint after the fill, then a keyed subtask killed:\n"
+  "                      restart, first record and caught-up times; baseline:\n"
+  "                      reading the restored checkpoint's files into a hash\n"
+  "                      map; one JSON line per backend and state size (ignores\n"
+  "                      --records, --keys, -p and the engine options)\n"
   "options:\n"
   "  --records=N          records per workload (word-count: words); default\n"
   "                       300000000 passthrough, 10000000 keyed-count/word-count,\n"
@@ -123,14 +135,16 @@ const char* usage =
   "  --sink-delay-us=N    checkpoint-latency: sink sleep per batch (default 10000)\n"
   "  --lmdb-cache-entries=N  keyed-count-lmdb: state.lmdb-cache-entries (default:\n"
   "                       the compiled-in default)\n"
-  "  --state-mb=N[,N...]  checkpoint-size: state sizes in MB (10^6 bytes of values),\n"
-  "                       each 1..4096 (default 10,100)\n"
-  "  --value-bytes=N      checkpoint-size: bytes per value, 1..65536 (default 100);\n"
-  "                       keys = state size / value bytes\n"
+  "  --state-mb=N[,N...]  checkpoint-size, recovery: state sizes in MB (10^6 bytes\n"
+  "                       of values), each 1..4096 (default 10,100)\n"
+  "  --value-bytes=N      checkpoint-size, recovery: bytes per value, 1..65536\n"
+  "                       (default 100); keys = state size / value bytes\n"
+  "  --backends=B[,B...]  recovery: keyed state backends, hashmap and/or lmdb\n"
+  "                       (default hashmap,lmdb)\n"
   "  --changed-percent=N  checkpoint-size: keys changed before the incremental\n"
   "                       checkpoint, 0..100 (default 1)\n"
-  "  --dir=PATH           checkpoint-size: existing directory for the scratch\n"
-  "                       directory (default: the system temp directory)\n"
+  "  --dir=PATH           checkpoint-size, recovery: existing directory for the\n"
+  "                       scratch directory (default: the system temp directory)\n"
   "  -h, --help           this text\n"
   "output: one JSON line per workload; exit 1 when the engine lost records\n";
 
@@ -145,6 +159,9 @@ struct options {
   uint64_t sink_delay_us = 10'000;
   std::optional<uint64_t> lmdb_cache;
   state_checkpoint_options checkpoint_size;
+  /// recovery; its state_mb, value_bytes and dir are checkpoint_size's.
+  std::vector<sluice::state_backend_kind> backends{sluice::state_backend_kind::hashmap,
+                                                   sluice::state_backend_kind::lmdb};
 };
 
 [[noreturn]] void bad_usage(const std::string& what) {
@@ -219,6 +236,20 @@ options parse(int argc, char** argv) {
       o.lmdb_cache = parse_number("--lmdb-cache-entries", *v, 0, uint64_t{1} << 32);
     } else if (auto v = value_of("--state-mb")) {
       o.checkpoint_size.state_mb = parse_number_list("--state-mb", *v, 1, 4096);
+    } else if (auto v = value_of("--backends")) {
+      o.backends.clear();
+      std::string_view rest = *v;
+      while (true) {
+        auto item = rest.substr(0, rest.find(','));
+        auto kind = sluice::parse_state_backend_kind(item);
+        if (!kind)
+          bad_usage("invalid value '" + std::string{item} + "' for --backends (expected "
+                    "hashmap or lmdb, comma-separated)");
+        o.backends.push_back(*kind);
+        if (item.size() == rest.size())
+          break;
+        rest.remove_prefix(item.size() + 1);
+      }
     } else if (auto v = value_of("--value-bytes")) {
       o.checkpoint_size.value_bytes
         = static_cast<uint32_t>(parse_number("--value-bytes", *v, 1, 65536));
@@ -295,6 +326,14 @@ int run_workload(const workload& w, const options& o) {
   }
   if (std::string_view{w.name} == "checkpoint-size")
     return bench_checkpoint_size(o.checkpoint_size, std::cout);
+  if (std::string_view{w.name} == "recovery") {
+    recovery_options ro;
+    ro.state_mb = o.checkpoint_size.state_mb;
+    ro.value_bytes = o.checkpoint_size.value_bytes;
+    ro.dir = o.checkpoint_size.dir;
+    ro.backends = o.backends;
+    return bench_recovery(ro, std::cout);
+  }
   if (w.compare != nullptr) {
     if (std::string_view{w.name} == "checkpoint-latency") {
       eo.sink_delay = std::chrono::microseconds{o.sink_delay_us};

@@ -5,11 +5,14 @@
 // user's highest count is exact: restored state, rewound source).
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <map>
+#include <set>
 #include <regex>
 #include <string>
 
 #include "operators/sources.hpp"
+#include "operators/transactional_file_sink.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
 
@@ -50,6 +53,53 @@ BOOST_AUTO_TEST_CASE(click_counts_survives_injected_kills_with_exact_final_count
     highest[user] = std::max(highest[user], n);
   }
   BOOST_CHECK(highest == expected);
+}
+
+// --output writes through the transactional file sink: under the same
+// kills the committed lines are exactly the failure-free output, each
+// running count once, nothing left in progress.
+BOOST_AUTO_TEST_CASE(click_counts_output_is_exactly_once_under_injected_kills) {
+  temp_dir dir;
+  sluice::click_source_options opts;
+  opts.count = 400;
+  opts.users = 5;
+  opts.seed = 3;
+  std::map<std::string, int64_t> per_user;
+  std::multiset<std::string> expected;
+  for (uint64_t i = 0; i < opts.count; ++i) {
+    auto user = sluice::click_event_at(opts, i).user;
+    expected.insert(user + " visit count: " + std::to_string(++per_user[user]));
+  }
+  auto out = dir / "out";
+  auto r = run({build_path("apps/sluice"), "run", "click-counts", "-p", "2",
+                "--generator.count=400", "--generator.users=5", "--generator.seed=3",
+                "--generator.rate=200", "--checkpointing.interval=50ms",
+                "--inject-failures=seed=4,kills=3,min-interval=200ms,max-interval=400ms",
+                "--restart-strategy.type=fixed-delay", "--restart-strategy.attempts=10",
+                "--restart-strategy.delay=0ms", "--output", out.string()},
+               dir.path(), 60s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  BOOST_CHECK_MESSAGE(r.err.find("the job restarted 3 times") != std::string::npos, r.err);
+  BOOST_CHECK_EQUAL(r.out, ""); // nothing printed: it went to the files
+  auto lines = sluice::read_committed_lines(out);
+  std::multiset<std::string> committed(lines.begin(), lines.end());
+  BOOST_CHECK_EQUAL(committed.size(), expected.size());
+  BOOST_CHECK(committed == expected);
+  size_t in_progress = 0;
+  if (std::filesystem::exists(out / ".in-progress"))
+    for ([[maybe_unused]] auto& f : std::filesystem::directory_iterator{out / ".in-progress"})
+      ++in_progress;
+  BOOST_CHECK_EQUAL(in_progress, 0u);
+}
+
+BOOST_AUTO_TEST_CASE(output_without_checkpointing_exits_2) {
+  temp_dir dir;
+  auto r = run({build_path("apps/sluice"), "run", "click-counts", "--output",
+                (dir / "out").string()},
+               dir.path(), 30s);
+  BOOST_CHECK_EQUAL(r.exit_code, 2);
+  BOOST_CHECK_MESSAGE(r.err.find("checkpointing.interval") != std::string::npos, r.err);
 }
 
 BOOST_AUTO_TEST_CASE(bad_inject_failures_exit_2_naming_the_key) {

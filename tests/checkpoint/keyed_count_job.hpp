@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -101,21 +102,35 @@ private:
   std::chrono::microseconds delay_;
 };
 
-/// Sleeps `delay` per batch (a slow external system).
+/// Injected failures in user code: a sink instance that has taken
+/// `after` records throws while `remaining` > 0 (each throw takes one).
+struct sink_failures {
+  std::atomic<int> remaining{0};
+  uint64_t after = 0;
+};
+
+/// Sleeps `delay` per batch (a slow external system); may throw (above).
 class slow_sink final : public stream_operator {
 public:
-  slow_sink(std::chrono::microseconds delay, std::shared_ptr<std::atomic<uint64_t>> seen)
-    : delay_(delay), seen_(std::move(seen)) {
+  slow_sink(std::chrono::microseconds delay, std::shared_ptr<std::atomic<uint64_t>> seen,
+            std::shared_ptr<sink_failures> failures)
+    : delay_(delay), seen_(std::move(seen)), failures_(std::move(failures)) {
   }
   void process(const batch_ptr& in, operator_context&) override {
     if (delay_.count() > 0)
       std::this_thread::sleep_for(delay_);
     *seen_ += in->size();
+    taken_ += in->size();
+    if (failures_ && taken_ >= failures_->after && failures_->remaining.fetch_sub(1) > 0)
+      throw std::runtime_error("injected sink failure after " + std::to_string(taken_)
+                               + " records");
   }
 
 private:
   std::chrono::microseconds delay_;
   std::shared_ptr<std::atomic<uint64_t>> seen_;
+  std::shared_ptr<sink_failures> failures_;
+  uint64_t taken_ = 0;
 };
 
 struct source_spec {
@@ -137,6 +152,8 @@ struct keyed_count_options {
   uint32_t batch_size = 64;
   /// Where the keyed sum keeps its state (`state.*`).
   state_config state;
+  /// Throws from the sink (user code); none when null.
+  std::shared_ptr<sink_failures> sink_throws;
 };
 
 inline constexpr const char* counts_uid = "counts";
@@ -169,8 +186,9 @@ inline void build_keyed_count_job(environment& env, const keyed_count_options& o
   auto merged = fast.union_with(slow);
   auto sums = merged.key_by(key).template sum<1>().uid(counts_uid).parallelism(o.keyed_parallelism);
   auto delay = o.sink_delay;
-  sums.template then<keyed_record>("slow-sink", [delay, seen] {
-        return std::make_unique<slow_sink>(delay, seen);
+  auto throws = o.sink_throws;
+  sums.template then<keyed_record>("slow-sink", [delay, seen, throws] {
+        return std::make_unique<slow_sink>(delay, seen, throws);
       })
     .uid("sink")
     .parallelism(2);

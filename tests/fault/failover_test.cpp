@@ -29,6 +29,7 @@ struct failover_case {
   const char* name;
   state_backend_kind backend;
   bool unaligned;
+  bool incremental = false;
 };
 
 std::ostream& operator<<(std::ostream& os, const failover_case& c) {
@@ -39,6 +40,8 @@ const failover_case cases[] = {
   {"hashmap-aligned", state_backend_kind::hashmap, false},
   {"lmdb-aligned", state_backend_kind::lmdb, false},
   {"hashmap-unaligned", state_backend_kind::hashmap, true},
+  // Restores read base + delta chains from shared/.
+  {"lmdb-incremental", state_backend_kind::lmdb, false, true},
 };
 
 std::vector<subtask_actor> subtasks_of(environment& env, const job_client& job) {
@@ -86,6 +89,7 @@ BOOST_DATA_TEST_CASE(killed_subtasks_restart_from_the_latest_checkpoint_exactly_
   o.slow.count = 30'000;
   o.keys = 500;
   o.state.backend = c.backend;
+  o.state.incremental = c.incremental;
   o.state.local_dir = (dir.path / "lmdb").string();
   if (c.unaligned)
     o.sink_delay = 100us;

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(a_write_cut_short_before_its_marker_is_written_again) {
   sink_temp_dir dir;
   auto s = start(dir.path);
   s.feed(lines(1, 2));
-  s.snapshot(1);
+  auto items1 = s.snapshot(1);
   s.complete(1);
   s.feed(lines(3, 4));
   auto items2 = s.snapshot(2);
@@ -110,6 +110,11 @@ BOOST_AUTO_TEST_CASE(a_write_cut_short_before_its_marker_is_written_again) {
   auto out = dir.path / "job.sink-0.out";
   std::ofstream{out, std::ios::app} << "r3\nr";
   BOOST_CHECK(read_committed_wal_lines(dir.path) == lines(1, 2));
+  // A restore cuts the uncommitted tail off even with nothing to write...
+  start(dir.path, items1, 1).crash();
+  BOOST_CHECK_EQUAL(raw(out), "r1\nr2\n");
+  // ...and one of checkpoint 2 writes batch 2 (again).
+  std::ofstream{out, std::ios::app} << "r3\nr";
   start(dir.path, items2, 2);
   BOOST_CHECK(read_committed_wal_lines(dir.path) == lines(1, 4));
   BOOST_CHECK_EQUAL(raw(out), "r1\nr2\nr3\nr4\n");

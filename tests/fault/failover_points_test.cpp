@@ -1,0 +1,120 @@
+// Failures at chosen points of the checkpoint and recovery protocol, each
+// followed by an exact final state (every record counted once in the
+// keyed-count job's final checkpoint):
+//   - user code throws (the sink, three times in a row of attempts);
+//   - a subtask is killed while a checkpoint's asynchronous part is being
+//     written (slow storage): the pending checkpoint is aborted and none of
+//     its files stays behind;
+//   - a subtask of the freshly restored attempt is killed at once: the same
+//     checkpoint is recovered twice.
+#include <boost/test/unit_test.hpp>
+
+#include <caf/all.hpp>
+
+#include "actors/job_master.hpp"
+#include "tests/checkpoint/coordinator_test_util.hpp"
+
+using namespace sluice;
+using namespace sluice::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<subtask_actor> subtasks_of(running_job& run) {
+  caf::scoped_actor self{run.env->system()};
+  std::vector<subtask_actor> result;
+  self->request(master_of(run.job), caf::infinite, subtasks_atom::value)
+    .receive([&](std::vector<subtask_actor>& xs) { result = std::move(xs); },
+             [&](caf::error&) {});
+  return result;
+}
+
+/// The keyed sums are subtasks 3..5 (vertex order: the two sources, the
+/// slow map, the sums, the sink).
+subtask_actor a_sum(running_job& run) {
+  auto subtasks = subtasks_of(run);
+  BOOST_REQUIRE_EQUAL(subtasks.size(), 10u);
+  return subtasks[5];
+}
+
+void check_exact_final_state(running_job& run, const keyed_count_options& o,
+                             const job_result& result) {
+  BOOST_REQUIRE_MESSAGE(result.status == job_status::finished, result.message);
+  auto ids = run.job.storage()->completed_ids();
+  BOOST_REQUIRE(!ids.empty());
+  auto last = read_checkpoint(*run.job.storage(), *ids.rbegin());
+  BOOST_CHECK_EQUAL(total(last.counts), static_cast<int64_t>(o.fast.count + o.slow.count));
+  BOOST_CHECK(last.counts == reference_counts(o, last.offsets));
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(failover_points)
+
+BOOST_AUTO_TEST_CASE(user_code_that_throws_restarts_the_job_each_time) {
+  temp_dir dir;
+  keyed_count_options o;
+  o.fast.count = 200'000;
+  o.sink_throws = std::make_shared<sink_failures>();
+  o.sink_throws->remaining = 3;
+  o.sink_throws->after = 5'000;
+  auto run = start_keyed_count(o, retain_all(dir.path, 30ms),
+                               restart_config::fixed_delay(5, 0ms));
+  auto result = run.job.wait_for(120s);
+  BOOST_REQUIRE(result);
+  check_exact_final_state(run, o, *result);
+  BOOST_CHECK_EQUAL(result->restarts.restarts, 3u);
+  BOOST_CHECK_MESSAGE(result->restarts.last_failure.find("injected sink failure")
+                        != std::string::npos,
+                      result->restarts.last_failure);
+}
+
+BOOST_AUTO_TEST_CASE(a_kill_during_the_asynchronous_snapshot_leaves_no_file_behind) {
+  temp_dir dir;
+  keyed_count_options o;
+  o.fast.count = 200'000;
+  auto cfg = fs_config(dir.path, 30ms, 2);
+  auto run = start_keyed_count(o, cfg, restart_config::fixed_delay(5, 0ms));
+  BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 2; }, 30s));
+  run.job.storage()->set_write_delay(300ms); // slow storage from now on
+  BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.in_progress > 0; }, 30s));
+  std::this_thread::sleep_for(50ms); // the asynchronous parts are writing
+  caf::anon_send_exit(a_sum(run), caf::exit_reason::kill);
+  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 30s));
+  // The checkpoint in progress was aborted by the failover.
+  BOOST_CHECK_GE(failed_with(run.job.checkpoint_stats(), checkpoint_failure_reason::job_failover),
+                 1u);
+  run.job.storage()->set_write_delay(0ms);
+  auto result = run.job.wait_for(120s);
+  BOOST_REQUIRE(result);
+  check_exact_final_state(run, o, *result);
+  BOOST_CHECK_EQUAL(result->restarts.restarts, 1u);
+  // Only the retained checkpoints are left: the aborted one's files (also
+  // those its writers finished after the abort) are gone.
+  auto kept = run.job.storage()->completed_ids();
+  BOOST_CHECK_EQUAL(kept.size(), 2u);
+  require_no_orphans(run.job_dir(), kept);
+}
+
+BOOST_AUTO_TEST_CASE(a_kill_right_after_a_restore_recovers_the_same_checkpoint_twice) {
+  temp_dir dir;
+  keyed_count_options o;
+  o.fast.count = 200'000;
+  // Checkpoints far apart: none completes between the two restores.
+  auto run = start_keyed_count(o, retain_all(dir.path, 400ms),
+                               restart_config::fixed_delay(5, 0ms));
+  BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
+  caf::anon_send_exit(a_sum(run), caf::exit_reason::kill);
+  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 30s));
+  auto first = run.job.restart_stats().restored_checkpoint;
+  caf::anon_send_exit(a_sum(run), caf::exit_reason::kill); // while it restores
+  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 2; }, 30s));
+  auto second = run.job.restart_stats().restored_checkpoint;
+  BOOST_CHECK_GT(first, 0u);
+  BOOST_CHECK_EQUAL(first, second);
+  auto result = run.job.wait_for(120s);
+  BOOST_REQUIRE(result);
+  check_exact_final_state(run, o, *result);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
