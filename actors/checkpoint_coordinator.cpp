@@ -396,6 +396,8 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
   st.subtasks = std::move(subtasks);
   st.policy.emplace(cfg);
   st.store.emplace(cfg);
+  if (plan->initial_restore) // ids continue after the restored checkpoint
+    st.ids.restore_after(plan->initial_restore->checkpoint_id());
   st.failures.emplace(cfg.tolerable_failures);
   for (auto& v : plan->vertices) {
     bool source = plan->nodes[v.chain.front()].source;

@@ -23,6 +23,8 @@
 
 namespace sluice {
 
+struct restore_point;
+
 /// How an edge distributes records among the receiving subtasks.
 enum class partitioning {
   /// Forward when both sides have the same parallelism, else rebalance
@@ -124,6 +126,9 @@ struct execution_plan {
   /// `restart.resolve(checkpointing.enabled()).make_strategy()`, which also
   /// covers plans built by hand with the type left unset.
   restart_config restart;
+  /// Start from this completed checkpoint (`sluice run -s PATH`,
+  /// environment::restore_from) instead of empty state; null: fresh.
+  std::shared_ptr<const restore_point> initial_restore;
   /// The job's id (32 hex digits), set by runtime::submit; names the lmdb
   /// working directories.
   std::string job_id;

@@ -332,6 +332,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
   });
   self->set_down_handler([=](const caf::down_msg& m) { on_down(self, m); });
   st.restarts = plan->restart.resolve(plan->checkpointing.enabled()).make_strategy();
+  st.restore = plan->initial_restore;
   deploy_attempt(self);
   set_status(self, job_status::running);
   self->delayed_send(self, plan->config.heartbeat_interval, heartbeat_atom::value, st.attempt);

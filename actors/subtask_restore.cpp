@@ -29,6 +29,28 @@ void apply_keyed(keyed_state_backend& keyed, const state_file_contents& contents
 
 } // namespace
 
+restore_ptr load_restore_point(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  auto md = read_metadata_file(path);
+  std::error_code err;
+  auto chk_dir = fs::is_directory(path, err) ? path : path.parent_path();
+  chk_dir = fs::absolute(chk_dir, err).lexically_normal();
+  if (chk_dir.filename().empty())
+    chk_dir = chk_dir.parent_path();
+  auto expected = "chk-" + std::to_string(md.checkpoint_id);
+  if (chk_dir.filename() != expected)
+    throw exception(ec::invalid_argument,
+                    chk_dir.string() + ": holds checkpoint " + std::to_string(md.checkpoint_id)
+                      + " but is not named " + expected
+                      + " (a checkpoint cannot be moved out of <dir>/<job-id>/chk-<n>/)");
+  auto job_dir = chk_dir.parent_path();
+  auto point = std::make_shared<restore_point>();
+  point->storage = checkpoint_storage::filesystem(job_dir.parent_path(),
+                                                  job_dir.filename().string());
+  point->metadata = std::move(md);
+  return point;
+}
+
 operator_restore restore_operator(const restore_point& point, const std::string& uid,
                                   uint32_t parallelism, uint32_t index,
                                   uint32_t max_parallelism, const operator_state_modes& modes,

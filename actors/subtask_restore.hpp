@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,15 @@ struct restore_point {
 };
 
 using restore_ptr = std::shared_ptr<const restore_point>;
+
+/// The completed checkpoint at `path`: its `_metadata` file or the
+/// `chk-<n>` directory holding it, in Flink's layout
+/// `<root>/<job-id>/chk-<n>/` (state files beside it, shared ones in
+/// `<root>/<job-id>/shared/`). Throws sluice::exception: ec::io_error or
+/// ec::corrupt_file naming the file when `_metadata` is missing, unreadable
+/// or damaged; ec::invalid_argument when the directory is not named after
+/// the checkpoint it holds (moved checkpoints: issue 7's savepoints).
+restore_ptr load_restore_point(const std::filesystem::path& path);
 
 /// What one operator of a restoring subtask gets besides its keyed state.
 struct operator_restore {

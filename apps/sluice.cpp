@@ -52,6 +52,8 @@ public:
            "click-counts, word-count: write the results exactly once into part files in "
            "this directory (transactional file sink; needs checkpointing.interval) instead "
            "of printing them")
+      .add(from_savepoint, "from-savepoint,s",
+           "start from this retained checkpoint (its _metadata or chk-<n> directory)")
       .add(inject_failures, "inject-failures",
            "break the running job on purpose: seed=S,kills=N[,min-interval=100ms,"
            "max-interval=1s,storage-failures=N,storage-delay=0ms]");
@@ -84,6 +86,7 @@ public:
 
   std::string input;
   std::string output;
+  std::string from_savepoint;
   std::string inject_failures;
   sluice::click_source_options gen = defaults();
 
@@ -207,6 +210,14 @@ int run_job(const std::string& job, cli_config& cfg) {
   }
   if (auto rc = build_job(job, cfg, env); rc != 0)
     return rc;
+  if (!cfg.from_savepoint.empty()) {
+    try {
+      env.restore_from(cfg.from_savepoint);
+    } catch (const sluice::exception& e) {
+      std::cerr << "sluice: from-savepoint: " << e.what() << '\n';
+      return 2;
+    }
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto job_handle = env.execute_async(job);

@@ -1,4 +1,5 @@
 #include "operators/environment.hpp"
+#include "actors/subtask_restore.hpp"
 
 #include "snapshot/error.hpp"
 
@@ -39,7 +40,13 @@ job_client environment::execute_async(std::string job_name) {
   plan.checkpointing = ckpt_;
   plan.state = state_;
   plan.restart = std::move(restart);
+  plan.initial_restore = restore_;
   return rt().submit(std::move(plan));
+}
+
+environment& environment::restore_from(const std::filesystem::path& path) {
+  restore_ = load_restore_point(path);
+  return *this;
 }
 
 job_result environment::execute(std::string job_name) {

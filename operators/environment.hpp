@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +87,14 @@ public:
     state_ = std::move(c);
     return *this;
   }
+
+  /// The jobs executed next start from the completed checkpoint at `path`
+  /// (its `_metadata` or `chk-<n>` directory; Flink's `-s`): keyed and
+  /// operator state restored by operator uid, sources continuing from their
+  /// offsets, checkpoint ids after the restored one. Throws
+  /// sluice::exception naming the path when it holds no readable checkpoint
+  /// (see load_restore_point).
+  environment& restore_from(const std::filesystem::path& path);
 
   /// Keyed state in `kind` (hashmap or lmdb) for the jobs executed next.
   environment& set_state_backend(state_backend_kind kind) {
@@ -185,6 +194,7 @@ private:
   checkpoint_config ckpt_;
   state_config state_;
   restart_config restart_;
+  std::shared_ptr<const restore_point> restore_;
   graph_builder graph_;
   caf::actor_system* host_ = nullptr;
   std::shared_ptr<runtime> rt_;

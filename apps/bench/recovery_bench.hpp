@@ -46,9 +46,9 @@
 // keyed subtasks concurrently (2 cores); the baseline is single-threaded.
 //
 // Prints one JSON line per (backend, state size): workload, backend,
-// state_mb, keys, value_bytes, interval_ms, fill_s (submit -> the sink got
-// the fill records), steady_rps (sink records per second from the fill's end
-// to t0), checkpoint_id, state_size (bytes, the restored checkpoint's
+// state_mb, keys, value_bytes, interval_ms, fill_s (submit -> the sink's
+// count reached `keys`), steady_rps (sink records per second from then to
+// t0), checkpoint_id, state_size (bytes, the restored checkpoint's
 // state_size from checkpoint_stats), checkpoint_ms (its end-to-end
 // duration), records_at_kill (sink, attempt 1), offset_at_kill (source),
 // restored_offset, replayed (offset_at_kill - restored_offset), restart_ms,

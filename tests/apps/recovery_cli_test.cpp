@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
+
+#include <csignal>
 #include <regex>
 #include <string>
 
@@ -91,6 +94,93 @@ BOOST_AUTO_TEST_CASE(click_counts_output_is_exactly_once_under_injected_kills) {
     for ([[maybe_unused]] auto& f : std::filesystem::directory_iterator{out / ".in-progress"})
       ++in_progress;
   BOOST_CHECK_EQUAL(in_progress, 0u);
+}
+
+namespace {
+
+/// The newest completed checkpoint under `root` (any job directory): ids
+/// continue after a restored checkpoint, so the highest id is the newest.
+std::string newest_checkpoint(const std::filesystem::path& root) {
+  uint64_t best = 0;
+  std::string path;
+  for (auto& job : std::filesystem::directory_iterator{root})
+    for (auto& chk : std::filesystem::directory_iterator{job.path()}) {
+      auto name = chk.path().filename().string();
+      if (name.rfind("chk-", 0) != 0 || !std::filesystem::exists(chk.path() / "_metadata"))
+        continue;
+      auto id = std::stoull(name.substr(4));
+      if (id > best) {
+        best = id;
+        path = chk.path().string();
+      }
+    }
+  return path;
+}
+
+} // namespace
+
+// The whole process is killed with SIGKILL five times and resumed each
+// time with `sluice run -s <newest retained checkpoint>`; the committed
+// output of the transactional file sink over all six processes is exactly
+// the failure-free output.
+BOOST_AUTO_TEST_CASE(five_kill_9_cycles_resume_from_the_retained_checkpoint_exactly_once) {
+  temp_dir dir;
+  sluice::click_source_options opts;
+  opts.count = 1500;
+  opts.users = 7;
+  opts.seed = 11;
+  std::map<std::string, int64_t> per_user;
+  std::multiset<std::string> expected;
+  for (uint64_t i = 0; i < opts.count; ++i) {
+    auto user = sluice::click_event_at(opts, i).user;
+    expected.insert(user + " visit count: " + std::to_string(++per_user[user]));
+  }
+  auto root = dir / "checkpoints";
+  auto out = dir / "out";
+  std::vector<std::string> base{build_path("apps/sluice"), "run", "click-counts", "-p", "2",
+                                "--generator.count=1500", "--generator.users=7",
+                                "--generator.seed=11", "--generator.rate=500",
+                                "--checkpointing.interval=50ms",
+                                "--checkpointing.storage=filesystem",
+                                "--checkpointing.dir=" + root.string(),
+                                "--checkpointing.externalized=retain_on_cancellation",
+                                "--output", out.string()};
+  std::string resume;
+  std::set<std::string> resumed_from;
+  for (int cycle = 0; cycle < 5; ++cycle) {
+    auto args = base;
+    if (!resume.empty())
+      args.insert(args.end(), {"-s", resume});
+    process p{args, dir.path()};
+    std::this_thread::sleep_for(std::chrono::milliseconds{400 + 40 * cycle});
+    p.send(SIGKILL);
+    auto r = p.wait(10s);
+    BOOST_REQUIRE(!r.timed_out);
+    BOOST_REQUIRE_MESSAGE(r.exit_code != 0, "cycle " << cycle << ": the job ended before the kill");
+    if (auto newest = newest_checkpoint(root); !newest.empty())
+      resume = newest;
+    resumed_from.insert(resume);
+  }
+  BOOST_TEST_MESSAGE("resumed from " << resumed_from.size() << " different checkpoints");
+  BOOST_CHECK_GE(resumed_from.size(), 3u); // progress was made between kills
+  auto args = base;
+  args.insert(args.end(), {"-s", resume});
+  auto r = run(args, dir.path(), 60s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto lines = sluice::read_committed_lines(out);
+  std::multiset<std::string> committed(lines.begin(), lines.end());
+  BOOST_CHECK_EQUAL(committed.size(), expected.size());
+  BOOST_CHECK(committed == expected);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_or_damaged_checkpoint_path_exits_2) {
+  temp_dir dir;
+  auto r = run({build_path("apps/sluice"), "run", "click-counts", "-s",
+                (dir / "no-such-chk").string()},
+               dir.path(), 30s);
+  BOOST_CHECK_EQUAL(r.exit_code, 2);
+  BOOST_CHECK_MESSAGE(r.err.find("no-such-chk") != std::string::npos, r.err);
 }
 
 BOOST_AUTO_TEST_CASE(output_without_checkpointing_exits_2) {
