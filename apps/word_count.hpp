@@ -20,6 +20,13 @@ struct word_count {
   friend bool operator==(const word_count&, const word_count&) = default;
 };
 
+/// CAF serialization: word counts can be in-flight data of unaligned
+/// checkpoints.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, word_count& x) {
+  return f(x.word, x.count);
+}
+
 /// "(word,count)", like Flink's Tuple2 in `print()`.
 inline std::ostream& operator<<(std::ostream& os, const word_count& x) {
   return os << '(' << x.word << ',' << x.count << ')';

@@ -16,6 +16,14 @@ struct event {
   friend bool operator==(const event&, const event&) = default;
 };
 
+/// CAF serialization (no CAF header needed here: only CAF instantiates
+/// it): events can be persisted as in-flight data of unaligned checkpoints
+/// and kept in state.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(x.user, x.url, x.timestamp);
+}
+
 /// "Event{user='Mary', url='./home', timestamp=1700000000000}".
 std::ostream& operator<<(std::ostream& os, const event& e);
 

@@ -166,4 +166,25 @@ BOOST_AUTO_TEST_CASE(the_job_fails_with_the_cause_when_the_strategy_gives_up) {
   BOOST_CHECK_MESSAGE(result->message.find("(1/") != std::string::npos, result->message);
 }
 
+// failure-rate at the job level: one failure per minute is tolerated, the
+// second within the minute fails the job naming the strategy and the cause.
+BOOST_AUTO_TEST_CASE(failure_rate_exhaustion_fails_the_job_with_the_cause) {
+  temp_dir dir;
+  keyed_count_options o;
+  o.fast.count = 3'000'000;
+  auto run = start_keyed_count(o, retain_all(dir.path, 30ms),
+                               restart_config::failure_rate(1, std::chrono::minutes{1}, 0ms));
+  std::this_thread::sleep_for(100ms);
+  caf::anon_send_exit(subtasks_of(*run.env, run.job).back(), caf::exit_reason::kill);
+  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 30s));
+  std::this_thread::sleep_for(100ms);
+  caf::anon_send_exit(subtasks_of(*run.env, run.job).back(), caf::exit_reason::kill);
+  auto result = run.job.wait_for(30s);
+  BOOST_REQUIRE_MESSAGE(result, "the job did not fail");
+  BOOST_CHECK(result->status == job_status::failed);
+  BOOST_CHECK_EQUAL(result->restarts.restarts, 1u);
+  BOOST_CHECK_MESSAGE(result->message.find("failure-rate") != std::string::npos, result->message);
+  BOOST_CHECK_MESSAGE(result->message.find("kill") != std::string::npos, result->message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
