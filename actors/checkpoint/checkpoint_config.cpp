@@ -1,5 +1,7 @@
 #include "actors/checkpoint/checkpoint_config.hpp"
 
+#include "actors/option_parsing.hpp"
+
 #include <charconv>
 
 namespace sluice {
@@ -11,19 +13,11 @@ using std::chrono::milliseconds;
 constexpr std::string_view prefix = "checkpointing.";
 
 std::string name(std::string_view option) {
-  return std::string{prefix} + std::string{option};
+  return option_name(prefix, option);
 }
 
 std::string message(std::string_view option, std::string_view value, std::string_view what) {
-  return name(option) + " = " + std::string{value} + ": " + std::string{what};
-}
-
-std::optional<int32_t> parse_int(std::string_view s) {
-  int32_t x = 0;
-  auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), x);
-  if (err != std::errc{} || end != s.data() + s.size())
-    return std::nullopt;
-  return x;
+  return option_error(prefix, option, value, what);
 }
 
 std::optional<bool> parse_bool(std::string_view s) {
@@ -137,7 +131,7 @@ std::optional<std::string> checkpoint_config::set(std::string_view option,
     return std::nullopt;
   };
   auto integer = [&](int32_t& out) -> std::optional<std::string> {
-    auto x = parse_int(value);
+    auto x = parse_int32(value);
     if (!x)
       return bad("expected an integer");
     out = *x;

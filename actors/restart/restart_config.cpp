@@ -1,5 +1,7 @@
 #include "actors/restart/restart_config.hpp"
 
+#include "actors/option_parsing.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -14,19 +16,11 @@ using std::chrono::milliseconds;
 constexpr std::string_view prefix = "restart-strategy.";
 
 std::string name(std::string_view option) {
-  return std::string{prefix} + std::string{option};
+  return option_name(prefix, option);
 }
 
 std::string message(std::string_view option, std::string_view value, std::string_view what) {
-  return name(option) + " = " + std::string{value} + ": " + std::string{what};
-}
-
-std::optional<int32_t> parse_int(std::string_view s) {
-  int32_t x = 0;
-  auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), x);
-  if (err != std::errc{} || end != s.data() + s.size())
-    return std::nullopt;
-  return x;
+  return option_error(prefix, option, value, what);
 }
 
 /// `parse_decimal`'s grammar, read with correct rounding.
@@ -149,7 +143,7 @@ std::optional<std::string> restart_config::set(std::string_view option, std::str
       attempts = restart_strategy::unlimited_attempts;
       return std::nullopt;
     }
-    auto n = parse_int(value);
+    auto n = parse_int32(value);
     if (!n)
       return bad("expected a whole number of restart attempts, unlimited or default");
     attempts = *n;
@@ -158,7 +152,7 @@ std::optional<std::string> restart_config::set(std::string_view option, std::str
   if (option == "delay")
     return duration(delay);
   if (option == "max-failures-per-interval") {
-    auto n = parse_int(value);
+    auto n = parse_int32(value);
     if (!n)
       return bad("expected a whole number of failures");
     max_failures_per_interval = *n;

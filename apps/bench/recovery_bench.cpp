@@ -1,4 +1,5 @@
 #include "apps/bench/recovery_bench.hpp"
+#include "apps/bench/scratch_dir.hpp"
 
 #include <sys/resource.h>
 
@@ -471,21 +472,17 @@ void print(std::ostream& out, state_backend_kind backend, uint64_t state_mb,
 } // namespace
 
 int bench_recovery(const recovery_options& o, std::ostream& out) {
-  auto parent = o.dir.empty() ? fs::temp_directory_path() : o.dir;
-  std::string pattern = (parent / "sluice-bench-recovery-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr)
-    throw std::system_error(errno, std::generic_category(),
-                            "recovery: mkdtemp in " + parent.string());
+  scratch_dir scratch{o.dir, "recovery"};
   struct cleanup {
     fs::path dir;
     ~cleanup() {
       std::error_code ignored;
       fs::remove_all(dir, ignored);
     }
-  } scratch{pattern};
+  };
   for (auto backend : o.backends)
     for (auto mb : o.state_mb) {
-      cleanup run{scratch.dir / (std::string{to_string(backend)} + "-" + std::to_string(mb))};
+      cleanup run{scratch.path() / (std::string{to_string(backend)} + "-" + std::to_string(mb))};
       fs::create_directories(run.dir);
       run_result r;
       if (!run_one(backend, mb, o, run.dir, r))

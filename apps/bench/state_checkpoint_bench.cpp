@@ -1,4 +1,5 @@
 #include "apps/bench/state_checkpoint_bench.hpp"
+#include "apps/bench/scratch_dir.hpp"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -288,20 +289,9 @@ int run_size(uint64_t state_mb, const state_checkpoint_options& o, const fs::pat
 } // namespace
 
 int bench_checkpoint_size(const state_checkpoint_options& o, std::ostream& out) {
-  auto parent = o.dir.empty() ? fs::temp_directory_path() : o.dir;
-  std::string pattern = (parent / "sluice-bench-checkpoint-size-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr)
-    throw std::system_error(errno, std::generic_category(),
-                            "checkpoint-size: mkdtemp in " + parent.string());
-  struct cleanup {
-    fs::path dir;
-    ~cleanup() {
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
-    }
-  } scratch{pattern};
+  scratch_dir scratch{o.dir, "checkpoint-size"};
   for (auto mb : o.state_mb)
-    if (auto rc = run_size(mb, o, scratch.dir, out); rc != 0)
+    if (auto rc = run_size(mb, o, scratch.path(), out); rc != 0)
       return rc;
   return 0;
 }
