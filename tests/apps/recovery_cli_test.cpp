@@ -22,6 +22,22 @@
 using namespace std::chrono_literals;
 using namespace sluice::test;
 
+namespace {
+
+/// Every line click-counts prints without failures: each user's running
+/// count once ("Mary visit count: 3").
+std::multiset<std::string> running_count_lines(const sluice::click_source_options& opts) {
+  std::map<std::string, int64_t> per_user;
+  std::multiset<std::string> lines;
+  for (uint64_t i = 0; i < opts.count; ++i) {
+    auto user = sluice::click_event_at(opts, i).user;
+    lines.insert(user + " visit count: " + std::to_string(++per_user[user]));
+  }
+  return lines;
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(recovery_cli)
 
 BOOST_AUTO_TEST_CASE(click_counts_survives_injected_kills_with_exact_final_counts) {
@@ -67,12 +83,7 @@ BOOST_AUTO_TEST_CASE(click_counts_output_is_exactly_once_under_injected_kills) {
   opts.count = 400;
   opts.users = 5;
   opts.seed = 3;
-  std::map<std::string, int64_t> per_user;
-  std::multiset<std::string> expected;
-  for (uint64_t i = 0; i < opts.count; ++i) {
-    auto user = sluice::click_event_at(opts, i).user;
-    expected.insert(user + " visit count: " + std::to_string(++per_user[user]));
-  }
+  auto expected = running_count_lines(opts);
   auto out = dir / "out";
   auto r = run({build_path("apps/sluice"), "run", "click-counts", "-p", "2",
                 "--generator.count=400", "--generator.users=5", "--generator.seed=3",
@@ -129,12 +140,7 @@ BOOST_AUTO_TEST_CASE(five_kill_9_cycles_resume_from_the_retained_checkpoint_exac
   opts.count = 1500;
   opts.users = 7;
   opts.seed = 11;
-  std::map<std::string, int64_t> per_user;
-  std::multiset<std::string> expected;
-  for (uint64_t i = 0; i < opts.count; ++i) {
-    auto user = sluice::click_event_at(opts, i).user;
-    expected.insert(user + " visit count: " + std::to_string(++per_user[user]));
-  }
+  auto expected = running_count_lines(opts);
   auto root = dir / "checkpoints";
   auto out = dir / "out";
   std::vector<std::string> base{build_path("apps/sluice"), "run", "click-counts", "-p", "2",
