@@ -18,6 +18,7 @@
 namespace sluice {
 
 class checkpoint_storage;
+class fault_points;
 struct restore_point;
 struct deployment;
 using deployment_ptr = std::shared_ptr<const deployment>;
@@ -99,6 +100,8 @@ struct deployment {
   /// A restarted attempt: the completed checkpoint its operators restore
   /// from (actors/subtask_restore.hpp); null for a fresh start.
   std::shared_ptr<const restore_point> restore;
+  /// Aimed faults of the job (actors/fault_points.hpp); null: none.
+  std::shared_ptr<fault_points> faults;
 };
 
 /// Runs one job: deploys the plan, monitors every subtask, owns the status.

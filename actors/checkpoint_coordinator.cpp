@@ -354,6 +354,7 @@ void resume(self_ptr self, uint64_t attempt, std::vector<std::vector<subtask_act
     return;
   st.subtasks = std::move(subtasks);
   st.suspended = false;
+  st.gave_up = false; // a failover after too many failed checkpoints
   st.policy->start(checkpoint_clock::now());
   tick(self);
 }

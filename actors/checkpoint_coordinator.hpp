@@ -11,8 +11,10 @@
 // and atomically, every subtask is told that checkpoint n completed, older
 // pending ones are subsumed and the completed store prunes to `retained`.
 // Declines, expiry and storage errors fail the checkpoint; more consecutive
-// failures than `tolerable-failures` make it tell the master to fail the
-// job with ec::checkpoint_failure (it stays to clean up at shutdown).
+// failures than `tolerable-failures` make it tell the master, which treats
+// it as a failure of the job (ec::checkpoint_failure): the restart
+// strategy restarts the job (Flink's global failover) or fails it. The
+// coordinator triggers nothing until the next attempt resumes it.
 //
 // End of input: once every subtask reported that its input ended, a
 // checkpoint is triggered without waiting for the interval (but after
@@ -85,8 +87,8 @@ struct coordinator_state {
   checkpoint_stats stats;
   /// The final checkpoint completed; the subtasks are ending.
   bool final_completed = false;
-  /// Too many checkpoints failed: the master was told to fail the job;
-  /// nothing is triggered any more.
+  /// Too many checkpoints failed: the master was told; nothing is
+  /// triggered until a restarted attempt resumes checkpointing.
   bool gave_up = false;
   caf::actor master;
   /// Earliest tick already scheduled.

@@ -293,6 +293,7 @@ void deploy_attempt(self_ptr self) {
       dep->vertex = v->id;
       dep->subtask_index = i;
       dep->plan = plan;
+      dep->faults = st.faults;
       dep->num_inputs = plan->num_input_channels(v->id, i);
       dep->inputs = std::move(inputs[v->id][i]);
       dep->outputs = std::move(outputs[v->id][i]);
@@ -316,8 +317,10 @@ job_master_actor::behavior_type
 job_master(job_master_actor::stateful_pointer<job_master_state> self,
            std::shared_ptr<const execution_plan> plan,
            std::shared_ptr<job_board> board,
-           std::shared_ptr<checkpoint_storage> storage) {
+           std::shared_ptr<checkpoint_storage> storage,
+           std::shared_ptr<fault_points> faults) {
   auto& st = self->state;
+  st.faults = std::move(faults);
   st.plan = plan;
   st.board = std::move(board);
   st.storage = plan->checkpointing.enabled() ? std::move(storage) : nullptr;
@@ -354,10 +357,12 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
         finish(self);
     },
     [=](subtask_metrics& m) { self->state.metrics.push_back(std::move(m)); },
+    // Too many failed checkpoints (checkpointing.tolerable-failures): a
+    // global failover, as Flink's failJob callback; the restart strategy
+    // decides whether the job restarts or fails with this cause.
     [=](fail_atom, const caf::error& err) {
-      if (self->state.status == job_status::running
-          || self->state.status == job_status::restarting)
-        fail_job(self, job_result{job_status::failed, code_of(err), render(err), {}, {}});
+      if (self->state.status == job_status::running)
+        on_failure(self, code_of(err), render(err));
     },
     [=](redeploy_atom, uint64_t attempt) { redeploy(self, attempt); },
     [=](heartbeat_atom, uint64_t attempt) { heartbeat(self, attempt); },

@@ -25,8 +25,10 @@
 //
 // With checkpointing on (`plan->checkpointing.enabled()`, `storage` set) it
 // also spawns the checkpoint coordinator (actors/checkpoint_coordinator.hpp)
-// and monitors it: a coordinator that ends with an error (too many failed
-// checkpoints) fails the job. When every subtask ended, the master asks the
+// and monitors it. More consecutive failed checkpoints than
+// `checkpointing.tolerable-failures` count as a failure of the job, which
+// goes to the restart strategy like a failed subtask; a coordinator that
+// ends with an error fails the job. When every subtask ended, the master asks the
 // coordinator to clean up (retention per `externalized`) and publishes the
 // result only after it did, so no checkpoint file changes after `wait()`.
 #pragma once
@@ -48,6 +50,7 @@
 namespace sluice {
 
 class checkpoint_storage;
+class fault_points;
 
 struct job_master_state {
   static inline const char* name = "sluice.job_master";
@@ -68,6 +71,8 @@ struct job_master_state {
   /// checkpoints go.
   caf::actor coordinator;
   std::shared_ptr<checkpoint_storage> storage;
+  /// Aimed faults, handed to every subtask (may be null).
+  std::shared_ptr<fault_points> faults;
   /// The result waits for the coordinator's cleanup (shutdown sent).
   bool coordinator_stopping = false;
   /// Decides whether and when a failed job restarts.
@@ -91,6 +96,7 @@ job_master_actor::behavior_type
 job_master(job_master_actor::stateful_pointer<job_master_state> self,
            std::shared_ptr<const execution_plan> plan,
            std::shared_ptr<job_board> board,
-           std::shared_ptr<checkpoint_storage> storage = nullptr);
+           std::shared_ptr<checkpoint_storage> storage = nullptr,
+           std::shared_ptr<fault_points> faults = nullptr);
 
 } // namespace sluice

@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
+#include "actors/fault_points.hpp"
 #include "actors/job_master.hpp"
 #include "actors/system_config.hpp"
 #include "snapshot/checkpoint_storage.hpp"
@@ -23,6 +24,7 @@ struct job_client::impl {
   std::shared_ptr<job_board> board;
   std::string job_id;
   checkpoint_storage_ptr storage;
+  std::shared_ptr<fault_points> faults;
 };
 
 const std::string& job_client::job_id() const {
@@ -39,6 +41,10 @@ job_restart_stats job_client::restart_stats() const {
 
 checkpoint_storage_ptr job_client::storage() const {
   return impl_->storage;
+}
+
+std::shared_ptr<fault_points> job_client::faults() const {
+  return impl_->faults;
 }
 
 job_master_actor master_of(const job_client& job) {
@@ -136,9 +142,10 @@ job_client runtime::submit(execution_plan plan) {
                 : checkpoint_storage::memory(job_id);
   auto board = std::make_shared<job_board>();
   auto shared_plan = std::make_shared<const execution_plan>(std::move(plan));
-  auto master = impl_->sys->spawn(job_master, shared_plan, board, storage);
-  job_client client{std::make_shared<job_client::impl>(
-    job_client::impl{impl_->sys, std::move(master), std::move(board), job_id, storage})};
+  auto faults = std::make_shared<fault_points>();
+  auto master = impl_->sys->spawn(job_master, shared_plan, board, storage, faults);
+  job_client client{std::make_shared<job_client::impl>(job_client::impl{
+    impl_->sys, std::move(master), std::move(board), job_id, storage, std::move(faults)})};
   std::lock_guard<std::mutex> guard{impl_->mtx};
   // Forget jobs that ended; keep the ones the destructor must stop.
   std::erase_if(impl_->jobs, [](const job_client& j) { return is_terminal(j.status()); });

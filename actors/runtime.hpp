@@ -20,6 +20,7 @@ class actor_system;
 namespace sluice {
 
 class checkpoint_storage;
+class fault_points;
 class job_board;
 
 /// Handle of a submitted job. Cheap to copy; any thread may use it.
@@ -50,6 +51,10 @@ public:
   /// Where the job's checkpoints live (null when checkpointing is off);
   /// tests and tools read completed checkpoints through it.
   std::shared_ptr<checkpoint_storage> storage() const;
+
+  /// The job's aimed-fault points (actors/fault_points.hpp): the fault
+  /// injector and tests arm them; never null.
+  std::shared_ptr<sluice::fault_points> faults() const;
 
   struct impl;
   explicit job_client(std::shared_ptr<impl> p) : impl_(std::move(p)) {

@@ -183,7 +183,10 @@ bool handle(self_ptr self, uint32_t ch, channel_item& x) {
     case channel_item::kind::data: {
       ++st.batches_in;
       st.records_in += x.records->size();
-      if (!guarded(self, [&] { st.chain->process(x.records); }))
+      if (!guarded(self, [&] {
+            maybe_throw_in_user_code(self);
+            st.chain->process(x.records);
+          }))
         return false;
       grant_upstream(self, ch);
       return true;
@@ -255,7 +258,10 @@ void run_source(self_ptr self) {
     return;
   }
   source_step step;
-  if (!guarded(self, [&] { step = st.chain->emit_next(st.dep->plan->config.batch_size); }))
+  if (!guarded(self, [&] {
+        maybe_throw_in_user_code(self);
+        step = st.chain->emit_next(st.dep->plan->config.batch_size);
+      }))
     return;
   switch (step.status) {
     case source_step::more:
@@ -376,6 +382,8 @@ void deploy(self_ptr self, deployment_ptr dep) {
             in_flight.push_back(std::move(b));
       }
     }
+    if (dep->attempt > 1 && killed_at(self, fault_point::restore))
+      return;
     std::vector<std::unique_ptr<output_router>> routers;
     std::vector<channel_sink*> sinks;
     auto out_edges = plan.outgoing(dep->vertex);

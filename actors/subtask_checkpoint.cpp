@@ -107,18 +107,20 @@ std::shared_ptr<snapshot_task> sync_part(subtask_self self, uint64_t id, timesta
 
 /// Hands the task to its asynchronous part; acks at once when there is
 /// nothing to write (a stateless task) or no storage (protocol tests with a
-/// fake coordinator).
-void dispatch(subtask_self self, std::shared_ptr<snapshot_task> task) {
+/// fake coordinator). False when the subtask was killed meanwhile (an
+/// aimed fault at fault_point::async_snapshot).
+bool dispatch(subtask_self self, std::shared_ptr<snapshot_task> task) {
   if (!task->coordinator)
-    return;
+    return true;
   bool nothing_to_write = task->channel_state.empty()
                           && std::all_of(task->operators.begin(), task->operators.end(),
                                          [](auto& op) { return op.empty(); });
   if (task->storage && !nothing_to_write) {
     spawn_async_snapshot(self->system(), std::move(task));
-    return;
+    return !killed_at(self, fault_point::async_snapshot);
   }
   caf::anon_send(task->coordinator, task->ack);
+  return true;
 }
 
 /// Aligned and at-least-once snapshots, and sources: snapshot, then barrier
@@ -132,8 +134,7 @@ bool take_snapshot(subtask_self self, uint64_t id, timestamp ts, int64_t alignme
   if (!self->state.finishing)
     for (auto& out : self->state.outputs)
       out->broadcast_barrier(id, ts);
-  dispatch(self, std::move(task));
-  return true;
+  return dispatch(self, std::move(task));
 }
 
 void unblock_all(subtask_self self) {
@@ -268,6 +269,8 @@ bool on_barrier_arrival(subtask_self self, uint32_t ch, uint64_t id, timestamp t
   if (st.unaligned_id && *st.unaligned_id == id && ch < st.recording.size()) {
     st.recording[ch] = false;
     finish_unaligned_if_recorded(self);
+    if (st.unaligned_id) // other channels still record until their barrier
+      killed_at(self, fault_point::alignment);
   }
   return true;
 }
@@ -328,6 +331,8 @@ bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
   if (d.block) {
     st.inputs->block(ch);
     ++st.blocked_channels;
+    if (starts && killed_at(self, fault_point::alignment))
+      return false;
   }
   if (d.complete) {
     if (starts) // one input left: no alignment at all
@@ -368,6 +373,8 @@ void on_checkpoint_done(subtask_self self, const checkpoint_done_msg& m) {
     ++st.dropped;
     return;
   }
+  if (m.completed && st.outputs.empty() && killed_at(self, fault_point::pre_commit))
+    return;
   if (!guarded(self, [&] {
         if (m.completed)
           st.chain->notify_checkpoint_complete(m.checkpoint_id);

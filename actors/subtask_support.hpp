@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/error.hpp"
+#include "actors/fault_points.hpp"
 #include "actors/subtask_restore.hpp"
 #include "actors/subtask.hpp"
 
@@ -40,6 +42,29 @@ bool guarded(subtask_self self, F&& f) {
     fail(self, ec::operator_failed, "unknown exception");
   }
   return false;
+}
+
+/// Whether the armed aimed fault `p` (actors/fault_points.hpp) fires here.
+inline bool fault_fires(subtask_self self, fault_point p) {
+  auto& dep = self->state.dep;
+  return dep && dep->faults && dep->faults->fire(p);
+}
+
+/// Fires `p` as a kill: the subtask quits with exit_reason::kill, as if it
+/// had been killed at this moment. Returns whether it did (the caller
+/// then returns at once).
+inline bool killed_at(subtask_self self, fault_point p) {
+  if (!fault_fires(self, p))
+    return false;
+  self->quit(caf::exit_reason::kill);
+  return true;
+}
+
+/// Throws from user code when the user_code point fires: call inside the
+/// `guarded` call that runs the operators.
+inline void maybe_throw_in_user_code(subtask_self self) {
+  if (fault_fires(self, fault_point::user_code))
+    throw std::runtime_error{"injected failure in user code (inject-failures: throws)"};
 }
 
 /// Barrier `id` (checkpoint timestamp `ts`) handled from input channel

@@ -5,7 +5,9 @@
 // `clicks.*` options. Prints "Mary visit count: 3" per update. The
 // `checkpointing.*` options (as `sluice` has them) are the host's too here
 // (`register_sluice` adds them, `read_checkpoint_config` reads them); every
-// completed or failed checkpoint is reported on stderr.
+// completed or failed checkpoint is reported on stderr. `restart-strategy.*`
+// too (`read_restart_config`); the host's inlet cannot rewind, so a restart
+// loses the clicks taken since the restored checkpoint.
 // Exit codes: 0 finished or cancelled (SIGINT/SIGTERM), 1 the job failed,
 // 2 bad command line or configuration.
 #include <atomic>
@@ -87,6 +89,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   cfg.opts.state = *state;
+  auto restart = sluice::read_restart_config(cfg);
+  if (!restart) {
+    std::cerr << "sluice-embedded: " << sluice::render(restart.error()) << '\n';
+    return 2;
+  }
+  cfg.opts.restart = *restart;
   caf::actor_system host{cfg};
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -105,6 +105,7 @@ job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& c
     environment env{host, cfg}; // the host's system: no second one
     env.set_checkpoint_config(checkpointing);
     env.set_state_config(opts.state);
+    env.set_restart_config(opts.restart);
     auto clicks = env.from_inlet(in);
     clicks.uid("host-clicks");
     auto ones = clicks.map([](const click& c) { return user_count{c.user, 1}; });

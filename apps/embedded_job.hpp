@@ -22,6 +22,7 @@
 #include "actors/state_config.hpp"
 #include "actors/job_status.hpp"
 #include "actors/pipeline_config.hpp"
+#include "actors/restart/restart_config.hpp"
 
 namespace sluice::apps {
 
@@ -63,6 +64,11 @@ struct embedded_options {
   /// Where the keyed count keeps its state (`state.*`, read from the host's
   /// config with read_state_config).
   state_config state;
+  /// What happens when the job fails (`restart-strategy.*`, read from the
+  /// host's config with read_restart_config). The inlet cannot rewind: on
+  /// a restart, the records the job took from it since the restored
+  /// checkpoint are lost (at-most-once for the host's input).
+  restart_config restart;
 };
 
 /// Runs the job on `host` (whose config ran `register_sluice`) with `cfg`

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/fault_injection.hpp"
+#include "actors/fault_points.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -39,6 +40,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
   for (auto& c : std::vector<bad>{{"kill=3", "'kill'"},
                                   {"kills=x", "kills"},
                                   {"kills=10001", "kills"},
+                                  {"throws=-1", "throws"},
+                                  {"restore-kills=", "restore-kills"},
                                   {"seed", "'seed'"},
                                   {"min-interval=5", "min-interval"},
                                   {"storage-failures=11", "storage-failures"},
@@ -78,6 +81,64 @@ BOOST_AUTO_TEST_CASE(the_same_seed_gives_the_same_schedule) {
   for (int i = 0; i < 50; ++i)
     other.push_back(c.next_delay().count());
   BOOST_CHECK(other != delays);
+}
+
+BOOST_AUTO_TEST_CASE(aimed_faults_are_scheduled_in_a_seeded_shuffle) {
+  std::string err;
+  auto spec = fault_injection_spec::parse("seed=3,kills=2,throws=3,alignment-kills=1,"
+                                          "snapshot-kills=2,commit-kills=1,restore-kills=4",
+                                          err);
+  BOOST_REQUIRE_MESSAGE(spec, err);
+  BOOST_CHECK_EQUAL(spec->throws, 3u);
+  BOOST_CHECK_EQUAL(spec->alignment_kills, 1u);
+  BOOST_CHECK_EQUAL(spec->snapshot_kills, 2u);
+  BOOST_CHECK_EQUAL(spec->commit_kills, 1u);
+  BOOST_CHECK_EQUAL(spec->restore_kills, 4u);
+  BOOST_CHECK_EQUAL(spec->scheduled(), 13u);
+  fault_schedule a{*spec}, b{*spec};
+  BOOST_CHECK(a.actions() == b.actions());
+  auto count = [&](fault_action x) {
+    return std::count(a.actions().begin(), a.actions().end(), x);
+  };
+  BOOST_CHECK_EQUAL(count(fault_action::kill), 2);
+  BOOST_CHECK_EQUAL(count(fault_action::throw_in_user_code), 3);
+  BOOST_CHECK_EQUAL(count(fault_action::alignment_kill), 1);
+  BOOST_CHECK_EQUAL(count(fault_action::snapshot_kill), 2);
+  BOOST_CHECK_EQUAL(count(fault_action::commit_kill), 1);
+  BOOST_CHECK_EQUAL(count(fault_action::restore_kill), 4);
+  // Shuffled, not in key order (for this seed).
+  BOOST_CHECK(!std::is_sorted(a.actions().begin(), a.actions().end()));
+  auto only_throws = *fault_injection_spec::parse("throws=1", err);
+  BOOST_CHECK(only_throws.active());
+}
+
+BOOST_AUTO_TEST_CASE(points_that_need_checkpoints_are_refused_without) {
+  std::string err;
+  for (auto key : {"alignment-kills", "snapshot-kills", "commit-kills", "storage-failures"}) {
+    auto spec = fault_injection_spec::parse(std::string{key} + "=1", err);
+    BOOST_REQUIRE_MESSAGE(spec, err);
+    auto problem = spec->problem(false);
+    BOOST_REQUIRE_MESSAGE(problem, key << " accepted without checkpointing");
+    BOOST_CHECK_MESSAGE(problem->find(key) != std::string::npos, *problem);
+    BOOST_CHECK_MESSAGE(problem->find("checkpointing.interval") != std::string::npos, *problem);
+    BOOST_CHECK(!spec->problem(true));
+  }
+  for (auto ok : {"kills=2", "throws=2", "restore-kills=1"})
+    BOOST_CHECK_MESSAGE(!fault_injection_spec::parse(ok, err)->problem(false), ok);
+}
+
+BOOST_AUTO_TEST_CASE(an_armed_point_fires_once) {
+  fault_points points;
+  BOOST_CHECK(!points.fire(fault_point::alignment));
+  points.arm(fault_point::alignment);
+  BOOST_CHECK(!points.fire(fault_point::restore)); // another point
+  BOOST_CHECK(points.fire(fault_point::alignment));
+  BOOST_CHECK(!points.fire(fault_point::alignment));
+  BOOST_CHECK_EQUAL(points.fired(fault_point::alignment), 1u);
+  points.arm(fault_point::pre_commit);
+  points.disarm(fault_point::pre_commit);
+  BOOST_CHECK(!points.fire(fault_point::pre_commit));
+  BOOST_CHECK_EQUAL(points.fired(fault_point::pre_commit), 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -177,6 +177,27 @@ BOOST_AUTO_TEST_CASE(sluice_embedded_runs_on_the_lmdb_backend) {
   BOOST_CHECK_MESSAGE(bad.err.find("state.backend") != std::string::npos, bad.err);
 }
 
+// restart-strategy.* belongs to the host's config too: read, validated
+// naming the option, and a valid strategy runs the job as before.
+BOOST_AUTO_TEST_CASE(sluice_embedded_reads_the_restart_strategy) {
+  temp_dir dir;
+  auto exe = build_path("apps/sluice-embedded");
+  auto ok = run({exe, "--clicks.count=40", "--restart-strategy.type=fixed-delay",
+                 "--restart-strategy.attempts=2", "--restart-strategy.delay=10ms"},
+                dir.path(), 30s);
+  BOOST_REQUIRE(!ok.timed_out);
+  BOOST_CHECK_MESSAGE(ok.exit_code == 0, ok.err);
+  BOOST_CHECK_EQUAL(lines_of(ok.out).size(), 40u);
+  for (auto [arg, named] :
+       {std::pair{"--restart-strategy.type=sometimes", "restart-strategy.type"},
+        std::pair{"--restart-strategy.backoff-multiplier=0.5",
+                  "restart-strategy.backoff-multiplier"}}) {
+    auto bad = run({exe, arg}, dir.path(), 30s);
+    BOOST_CHECK_EQUAL(bad.exit_code, 2);
+    BOOST_CHECK_MESSAGE(bad.err.find(named) != std::string::npos, arg << ": " << bad.err);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(sluice_embedded_exits_0_on_sigint) {
   temp_dir dir;
   process p{{build_path("apps/sluice-embedded"), "--clicks.count=0"}, dir.path()};

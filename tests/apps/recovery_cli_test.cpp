@@ -107,6 +107,39 @@ BOOST_AUTO_TEST_CASE(click_counts_output_is_exactly_once_under_injected_kills) {
   BOOST_CHECK_EQUAL(in_progress, 0u);
 }
 
+// Every aimed fault of `--inject-failures` once (a throw from user code,
+// kills mid-alignment, mid-asynchronous-snapshot, between pre-commit and
+// commit and during a restore): six restarts, and the committed output is
+// still exactly the failure-free one.
+BOOST_AUTO_TEST_CASE(click_counts_output_is_exactly_once_under_aimed_faults) {
+  temp_dir dir;
+  sluice::click_source_options opts;
+  opts.count = 20'000;
+  opts.users = 7;
+  opts.seed = 5;
+  auto expected = running_count_lines(opts);
+  auto out = dir / "out";
+  auto r = run({build_path("apps/sluice"), "run", "click-counts", "-p", "2",
+                "--generator.count=20000", "--generator.users=7", "--generator.seed=5",
+                "--generator.rate=5000", "--checkpointing.interval=50ms",
+                "--inject-failures=seed=5,throws=1,alignment-kills=1,snapshot-kills=1,"
+                "commit-kills=1,restore-kills=1",
+                "--restart-strategy.type=fixed-delay", "--restart-strategy.attempts=20",
+                "--restart-strategy.delay=0ms", "--output", out.string()},
+               dir.path(), 120s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  for (auto fault : {"throw in user code (fault", "kill mid-alignment (fault",
+                     "kill mid-asynchronous-snapshot (fault",
+                     "kill between pre-commit and commit (fault", "during its restore (fault"})
+    BOOST_CHECK_MESSAGE(r.err.find(fault) != std::string::npos, fault << " missing: " << r.err);
+  BOOST_CHECK_MESSAGE(r.err.find("the job restarted 6 times") != std::string::npos, r.err);
+  auto lines = sluice::read_committed_lines(out);
+  std::multiset<std::string> committed(lines.begin(), lines.end());
+  BOOST_CHECK_EQUAL(committed.size(), expected.size());
+  BOOST_CHECK(committed == expected);
+}
+
 namespace {
 
 /// The newest completed checkpoint under `root` (any job directory): ids
@@ -207,6 +240,13 @@ BOOST_AUTO_TEST_CASE(bad_inject_failures_exit_2_naming_the_key) {
     BOOST_CHECK_EQUAL(r.exit_code, 2);
     BOOST_CHECK_MESSAGE(r.err.find("inject-failures") != std::string::npos, r.err);
   }
+  // Points that exist only with checkpoints, asked for without.
+  auto r = run({build_path("apps/sluice"), "run", "click-counts",
+                "--inject-failures=alignment-kills=1"},
+               dir.path(), 30s);
+  BOOST_CHECK_EQUAL(r.exit_code, 2);
+  BOOST_CHECK_MESSAGE(r.err.find("alignment-kills needs checkpointing") != std::string::npos,
+                      r.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -75,14 +75,14 @@ BOOST_AUTO_TEST_CASE(slow_storage_makes_checkpoints_expire) {
 
 // Every storage write fails: the asynchronous part of the first checkpoint
 // fails, the subtask declines, and with tolerable-failures = 0 that first
-// failure fails the job. Breaks if async failures are not turned into
-// declines, if declines are not counted, or if the job fails with another
-// code or message.
+// failure fails the job (no restart strategy). Breaks if async failures
+// are not turned into declines, if declines are not counted, or if the job
+// fails with another code or message.
 BOOST_AUTO_TEST_CASE(a_failed_async_part_fails_the_job_without_tolerance) {
   temp_dir dir;
   auto cfg = fs_config(dir.path, 50ms);
   cfg.tolerable_failures = 0;
-  auto run = start_probe_job(probe_job_options{}, cfg);
+  auto run = start_probe_job(probe_job_options{}, cfg, restart_config::no_restart());
   run.job.storage()->fail_writes_of([](uint64_t) { return true; });
   auto result = run.job.wait_for(15s);
   BOOST_REQUIRE_MESSAGE(result, "the job did not fail within 15 s");
@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(tolerable_failures_is_an_exact_threshold) {
       temp_dir dir;
       auto cfg = fs_config(dir.path, 30ms);
       cfg.tolerable_failures = tolerable;
-      auto run = start_probe_job(bounded(150), cfg);
+      auto run = start_probe_job(bounded(150), cfg, restart_config::no_restart());
       run.job.storage()->fail_writes_of([](uint64_t id) { return id != 3 && id <= 5; });
       auto result = run.job.wait_for(15s);
       BOOST_REQUIRE_MESSAGE(result, "the job did not end within 15 s");
@@ -421,6 +421,38 @@ BOOST_AUTO_TEST_CASE(invalid_configuration_is_rejected_before_the_job_runs) {
 }
 
 // --- 9. triggers wait for deployment ------------------------------------------------
+
+// Flink's global failover: with a restart strategy, exceeding
+// tolerable-failures restarts the job instead of failing it. Checkpoints 1
+// and 2 fail (tolerable-failures = 1: checkpoint 2 is one too many), the job
+// restarts once from scratch (nothing completed), later checkpoints
+// succeed and the job finishes with every record. Breaks if the master
+// still failed the job, if the coordinator stayed silent after the restart
+// (no checkpoint would complete, so the job could not finish), or if the
+// restart were not counted with its cause.
+BOOST_AUTO_TEST_CASE(exceeding_tolerable_failures_restarts_the_job) {
+  temp_dir dir;
+  auto cfg = fs_config(dir.path, 30ms);
+  cfg.tolerable_failures = 1;
+  auto o = bounded(150);
+  auto run = start_probe_job(o, cfg, restart_config::fixed_delay(3, 0ms));
+  run.job.storage()->fail_writes_of([](uint64_t id) { return id <= 2; });
+  auto result = run.job.wait_for(30s);
+  BOOST_REQUIRE_MESSAGE(result, "the job did not end within 30 s");
+  BOOST_REQUIRE_MESSAGE(result->status == job_status::finished, result->message);
+  BOOST_CHECK_EQUAL(result->restarts.restarts, 1u);
+  BOOST_CHECK_MESSAGE(result->restarts.last_failure.find(
+                        "Exceeded checkpoint tolerable failure threshold")
+                        != std::string::npos,
+                      result->restarts.last_failure);
+  BOOST_CHECK_EQUAL(result->restarts.restored_checkpoint, 0u);
+  auto ids = run.job.storage()->completed_ids();
+  BOOST_REQUIRE(!ids.empty());
+  BOOST_CHECK_GE(*ids.begin(), 3u); // ids go on after the failed ones
+  auto last = read_checkpoint(*run.job.storage(), *ids.rbegin());
+  BOOST_CHECK_EQUAL(total(last.counts), static_cast<int64_t>(o.count));
+  BOOST_CHECK(last.counts == reference_counts(reference_options(o), last.offsets));
+}
 
 // Source subtask 0 sleeps 300 ms in open() while the interval is 10 ms:
 // no checkpoint may be triggered before it reported running. The first
