@@ -113,6 +113,14 @@ using job_master_actor = caf::typed_actor<
   caf::replies_to<subtasks_atom>::with<std::vector<subtask_actor>>,
   /// From a client: cancel the job (subtasks are stopped, status cancelled).
   caf::reacts_to<cancel_atom>,
+  /// From a client: take a savepoint into the directory (empty:
+  /// checkpointing.savepoint-dir) of the snapshot_kind (savepoint, stop,
+  /// stop_drain); answered with the savepoint's directory once it
+  /// completed, or an error. Needs checkpointing.
+  caf::replies_to<savepoint_atom, std::string, uint8_t>::with<std::string>,
+  /// From a client: take a checkpoint now; answered with its id once it
+  /// completed.
+  caf::replies_to<checkpoint_atom>::with<uint64_t>,
   /// From a subtask that finished normally, just before it quits.
   caf::reacts_to<subtask_metrics>,
   /// From the checkpoint coordinator: fail the job (too many checkpoints

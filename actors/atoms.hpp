@@ -34,5 +34,11 @@ using redeploy_atom = caf::atom_constant<caf::atom("redeploy")>;
 /// job master -> itself: time for the next round of heartbeats.
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using align_timeout_atom = caf::atom_constant<caf::atom("align_to")>;
+/// client -> job master -> coordinator: take a savepoint (target directory,
+/// snapshot_kind), answered with its directory once it completed.
+using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
+/// client -> job master -> coordinator: take a checkpoint now, answered
+/// with its id once it completed.
+using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 
 } // namespace sluice

@@ -21,6 +21,9 @@ struct channel_item {
   uint64_t checkpoint_id = 0;
   /// Watermark: the watermark; barrier: the checkpoint timestamp.
   timestamp time = 0;
+  /// Barrier of a savepoint: always aligned, also where checkpoints are
+  /// unaligned.
+  bool savepoint = false;
 
   bool is_data() const noexcept {
     return what == kind::data;
@@ -32,8 +35,8 @@ struct channel_item {
   static channel_item watermark(timestamp wm) {
     return {kind::watermark, nullptr, 0, wm};
   }
-  static channel_item barrier(uint64_t id, timestamp ts) {
-    return {kind::barrier, nullptr, id, ts};
+  static channel_item barrier(uint64_t id, timestamp ts, bool savepoint = false) {
+    return {kind::barrier, nullptr, id, ts, savepoint};
   }
   static channel_item end_of_stream() {
     return {kind::end_of_stream, nullptr, 0, 0};

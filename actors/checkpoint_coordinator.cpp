@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
+#include "snapshot/savepoint.hpp"
 
 namespace sluice {
 
@@ -35,7 +37,27 @@ void send_all(self_ptr self, const checkpoint_done_msg& m) {
 }
 
 void trigger_subtask(self_ptr self, subtask_id s, uint64_t id, timestamp ts) {
-  self->send(self->state.subtasks[s.vertex][s.subtask], trigger_msg{self->state.attempt, id, ts});
+  auto& st = self->state;
+  auto sp = st.savepoints.find(id);
+  auto kind = sp != st.savepoints.end() ? sp->second.kind : snapshot_kind::checkpoint;
+  self->send(st.subtasks[s.vertex][s.subtask],
+             trigger_msg{st.attempt, id, ts, static_cast<uint8_t>(kind)});
+}
+
+/// Checkpoint or savepoint `id` ended without completing: whoever asked
+/// for it by hand gets `why`.
+void fail_request(self_ptr self, uint64_t id, const std::string& why) {
+  auto& st = self->state;
+  if (auto sp = st.savepoints.find(id); sp != st.savepoints.end()) {
+    sp->second.promise.deliver(
+      make_error(ec::checkpoint_failure, "savepoint " + std::to_string(id) + " failed: " + why));
+    st.savepoints.erase(sp);
+  }
+  if (auto m = st.manual.find(id); m != st.manual.end()) {
+    m->second.deliver(
+      make_error(ec::checkpoint_failure, "checkpoint " + std::to_string(id) + " failed: " + why));
+    st.manual.erase(m);
+  }
 }
 
 /// A checkpoint that ended without completing (already disposed by the
@@ -58,10 +80,11 @@ void end_failed(self_ptr self, const pending_checkpoint& p) {
   send_all(self, checkpoint_done_msg{st.attempt, p.id(), false, false});
   drop_pending_files(self, p.id());
   publish(self);
+  fail_request(self, p.id(), p.failure_message());
   auto reason = p.failure_reason().value_or(checkpoint_failure_reason::checkpoint_declined);
   if (st.gave_up)
     return;
-  if (auto fatal = st.failures->on_failure(p.id(), reason)) {
+  if (auto fatal = st.failures->on_failure(p.id(), reason, p.is_savepoint())) {
     st.gave_up = true;
     st.policy->stop();
     self->send(st.master, fail_atom::value,
@@ -116,8 +139,44 @@ bool all_finished(self_ptr self) {
   return self->state.finished.size() == self->state.all.size();
 }
 
+/// Savepoint `id` was acknowledged by every subtask: copied into its own
+/// directory (snapshot/savepoint.hpp), then its checkpoint files go (a
+/// savepoint never joins the completed store: retention and failover
+/// never see it). Only a stop-with-savepoint notifies the subtasks, which
+/// commit their side effects and end.
+void complete_savepoint(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  auto now = checkpoint_clock::now();
+  auto req = std::move(st.savepoints[id]);
+  st.savepoints.erase(id);
+  std::filesystem::path dir;
+  try {
+    dir = write_savepoint(*st.storage, metadata_of(self, *st.pending.find(id), st.trigger_ms[id]),
+                          req.dir, (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
+  } catch (const std::exception& e) {
+    st.savepoints.emplace(id, std::move(req)); // end_failed answers it
+    if (auto failed = st.pending.abort(id, checkpoint_failure_reason::finalize_checkpoint_failure,
+                                       e.what(), now))
+      end_failed(self, *failed);
+    return;
+  }
+  auto done = st.pending.complete(id, now);
+  st.stats.report_completed(done, dir.string());
+  st.trigger_ms.erase(id);
+  st.final_acks.erase(id);
+  drop_pending_files(self, id);
+  if (stops_job(req.kind))
+    send_all(self, checkpoint_done_msg{st.attempt, id, true, false, true});
+  req.promise.deliver(dir.string());
+  publish(self);
+}
+
 void complete(self_ptr self, uint64_t id) {
   auto& st = self->state;
+  if (st.savepoints.count(id) > 0) {
+    complete_savepoint(self, id);
+    return;
+  }
   auto now = checkpoint_clock::now();
   auto* p = st.pending.find(id);
   std::string path;
@@ -155,21 +214,35 @@ void complete(self_ptr self, uint64_t id) {
   dispose(self, disposal);
   if (final)
     st.final_completed = true;
+  if (auto m = st.manual.find(id); m != st.manual.end()) {
+    m->second.deliver(id);
+    st.manual.erase(m);
+  }
   publish(self);
 }
 
-void trigger(self_ptr self, checkpoint_time now) {
+/// Triggers the next checkpoint, or with `sp` a savepoint: the sources
+/// get the trigger, subtasks whose input ended snapshot directly. Returns
+/// its id.
+uint64_t trigger(self_ptr self, checkpoint_time now,
+                 std::optional<coordinator_state::savepoint_request> sp = std::nullopt) {
   auto& st = self->state;
   auto id = st.ids.next();
   auto ts = wall_clock_ms();
-  auto& p = st.pending.add(pending_checkpoint(id, now, st.plan->checkpointing.timeout, st.all));
+  bool savepoint = sp.has_value();
+  if (sp)
+    st.savepoints.emplace(id, std::move(*sp));
+  auto& p = st.pending.add(
+    pending_checkpoint(id, now, st.plan->checkpointing.timeout, st.all, {}, savepoint));
   st.stats.report_pending(p);
   st.trigger_ms[id] = ts;
-  st.policy->on_triggered(now);
+  if (!savepoint) // savepoints do not count for min-pause and max-concurrent
+    st.policy->on_triggered(now);
   for (auto& s : st.all)
     if (st.finished.count(s) > 0 || (st.sources.count(s) > 0 && st.running.count(s) > 0))
       trigger_subtask(self, s, id, ts);
   publish(self);
+  return id;
 }
 
 void schedule_tick(self_ptr self, checkpoint_time at) {
@@ -317,6 +390,20 @@ void on_subtask_state(self_ptr self, const subtask_state_msg& m) {
     tick(self);
 }
 
+/// Why no checkpoint or savepoint can be triggered by hand now, if so.
+std::optional<std::string> cannot_trigger(self_ptr self) {
+  auto& st = self->state;
+  if (st.suspended)
+    return "the job is restarting";
+  if (st.gave_up)
+    return "too many checkpoints failed; the job is failing over";
+  if (st.final_completed || all_finished(self))
+    return "the job is finishing";
+  if (st.running.size() < st.all.size())
+    return "not every subtask is running yet";
+  return std::nullopt;
+}
+
 /// Failover: pending checkpoints are aborted (job_failover, not counted as
 /// failed checkpoints), nothing is triggered, messages of the failed
 /// attempt are dropped from now on. Returns the newest completed
@@ -331,6 +418,7 @@ restore_ptr suspend(self_ptr self, uint64_t new_attempt) {
                                       "the job is restarting (failover)", now)) {
     st.stats.report_failed(p);
     drop_pending_files(self, p.id());
+    fail_request(self, p.id(), "the job is restarting (failover)");
   }
   st.trigger_ms.clear();
   st.final_acks.clear();
@@ -338,8 +426,8 @@ restore_ptr suspend(self_ptr self, uint64_t new_attempt) {
   st.finished.clear();
   publish(self);
   auto* latest = st.store->latest();
-  if (latest == nullptr)
-    return nullptr;
+  if (latest == nullptr) // nothing completed yet: where the job started from
+    return st.plan->initial_restore;
   auto point = std::make_shared<restore_point>();
   point->storage = st.storage;
   point->metadata = st.storage->read_metadata(latest->checkpoint_id);
@@ -367,6 +455,7 @@ void shutdown(self_ptr self, job_status status) {
                                       "the job ended", now)) {
     st.stats.report_failed(p);
     drop_pending_files(self, p.id());
+    fail_request(self, p.id(), "the job ended");
   }
   st.storage->wait_for_writers(std::chrono::seconds{30});
   dispose(self, st.store->shutdown(status));
@@ -427,6 +516,29 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
     },
     [=](resume_atom, uint64_t attempt, std::vector<std::vector<subtask_actor>>& subtasks) {
       resume(self, attempt, std::move(subtasks));
+    },
+    [=](savepoint_atom, std::string& dir, uint8_t kind) -> caf::result<std::string> {
+      auto& st = self->state;
+      if (auto why = cannot_trigger(self))
+        return make_error(ec::checkpoint_failure, "cannot take a savepoint: " + *why);
+      if (dir.empty())
+        dir = st.plan->checkpointing.savepoint_dir;
+      if (dir.empty())
+        return make_error(ec::invalid_argument,
+                          "no savepoint directory: name one or set checkpointing.savepoint-dir");
+      auto k = trigger_msg{0, 0, 0, kind}.snapshot();
+      auto rp = self->make_response_promise<std::string>();
+      trigger(self, checkpoint_clock::now(),
+              coordinator_state::savepoint_request{dir, is_savepoint(k) ? k : snapshot_kind::savepoint,
+                                                   rp});
+      return rp;
+    },
+    [=](checkpoint_atom) -> caf::result<uint64_t> {
+      if (auto why = cannot_trigger(self))
+        return make_error(ec::checkpoint_failure, "cannot trigger a checkpoint: " + *why);
+      auto rp = self->make_response_promise<uint64_t>();
+      self->state.manual.emplace(trigger(self, checkpoint_clock::now()), rp);
+      return rp;
     },
   };
 }

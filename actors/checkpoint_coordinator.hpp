@@ -38,6 +38,7 @@
 // Statistics go to the job board after every change.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -95,6 +96,15 @@ struct coordinator_state {
   std::optional<checkpoint_time> next_tick;
   /// A failover is in progress (between `suspend` and `resume`).
   bool suspended = false;
+  /// Savepoints in progress: where they go, what they are, who waits.
+  struct savepoint_request {
+    std::filesystem::path dir;
+    snapshot_kind kind = snapshot_kind::savepoint;
+    caf::response_promise promise;
+  };
+  std::map<uint64_t, savepoint_request> savepoints;
+  /// Checkpoints triggered by hand (`checkpoint_atom`), and who waits.
+  std::map<uint64_t, caf::response_promise> manual;
 };
 
 /// `subtasks[v][i]`: the deployed subtask actors; `storage`: where

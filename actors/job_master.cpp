@@ -237,6 +237,24 @@ void on_down(self_ptr self, const caf::down_msg& m) {
     finish(self);
 }
 
+/// Asks the coordinator and answers with what it answers; an error when
+/// the job does not checkpoint or is not running.
+template <class T, class... Ts>
+caf::result<T> forward_to_coordinator(self_ptr self, const char* what, Ts&&... xs) {
+  auto& st = self->state;
+  if (!st.coordinator)
+    return make_error(ec::checkpoint_failure,
+                      std::string{what} + " need checkpointing (set checkpointing.interval)");
+  if (st.status != job_status::running)
+    return make_error(ec::checkpoint_failure,
+                      std::string{"the job is "} + to_string(st.status) + ", not running");
+  auto rp = self->make_response_promise<T>();
+  self->request(st.coordinator, caf::infinite, std::forward<Ts>(xs)...)
+    .then([rp](T& x) mutable { rp.deliver(std::move(x)); },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 void deploy_attempt(self_ptr self) {
   auto& st = self->state;
   auto& plan = st.plan;
@@ -357,6 +375,13 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
         finish(self);
     },
     [=](subtask_metrics& m) { self->state.metrics.push_back(std::move(m)); },
+    [=](savepoint_atom, std::string& dir, uint8_t kind) -> caf::result<std::string> {
+      return forward_to_coordinator<std::string>(self, "savepoints", savepoint_atom::value,
+                                                 std::move(dir), kind);
+    },
+    [=](checkpoint_atom) -> caf::result<uint64_t> {
+      return forward_to_coordinator<uint64_t>(self, "checkpoints", checkpoint_atom::value);
+    },
     // Too many failed checkpoints (checkpointing.tolerable-failures): a
     // global failover, as Flink's failJob callback; the restart strategy
     // decides whether the job restarts or fails with this cause.

@@ -92,6 +92,9 @@ class job_client;
 /// talk to it directly (status, subtasks, cancel).
 job_master_actor master_of(const job_client& job);
 
+/// The actor system the job runs on.
+caf::actor_system& system_of(const job_client& job);
+
 job_master_actor::behavior_type
 job_master(job_master_actor::stateful_pointer<job_master_state> self,
            std::shared_ptr<const execution_plan> plan,

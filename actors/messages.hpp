@@ -59,12 +59,14 @@ struct barrier_msg {
   uint64_t seq = 0;
   uint64_t checkpoint_id = 0;
   timestamp checkpoint_timestamp = 0;
+  /// A savepoint's barrier: aligned everywhere.
+  bool savepoint = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, barrier_msg& x) {
   return f(caf::meta::type_name("barrier_msg"), x.attempt, x.channel, x.seq,
-           x.checkpoint_id, x.checkpoint_timestamp);
+           x.checkpoint_id, x.checkpoint_timestamp, x.savepoint);
 }
 
 struct watermark_msg {
@@ -109,17 +111,39 @@ typename Inspector::result_type inspect(Inspector& f, credit_msg& x) {
 
 /// Coordinator -> source subtasks: take checkpoint n now (snapshot the
 /// source's position, put barrier n on every output at once).
+/// What a trigger asks a source for (Flink's SnapshotType and
+/// SavepointType): a checkpoint; a savepoint (aligned); a savepoint after
+/// which the job stops (`stop`), with event time first advanced to the end
+/// (`stop --drain`: the maximum watermark goes out before the barrier).
+enum class snapshot_kind : uint8_t { checkpoint, savepoint, stop, stop_drain };
+
+inline bool is_savepoint(snapshot_kind k) noexcept {
+  return k != snapshot_kind::checkpoint;
+}
+
+inline bool stops_job(snapshot_kind k) noexcept {
+  return k == snapshot_kind::stop || k == snapshot_kind::stop_drain;
+}
+
 struct trigger_msg {
   uint64_t attempt = 0;
   uint64_t checkpoint_id = 0;
   /// Wall-clock trigger time (ms since the epoch), travels with the barrier.
   timestamp checkpoint_timestamp = 0;
+  /// A snapshot_kind.
+  uint8_t kind = 0;
+
+  snapshot_kind snapshot() const noexcept {
+    return kind <= static_cast<uint8_t>(snapshot_kind::stop_drain)
+             ? static_cast<snapshot_kind>(kind)
+             : snapshot_kind::checkpoint;
+  }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, trigger_msg& x) {
   return f(caf::meta::type_name("trigger_msg"), x.attempt, x.checkpoint_id,
-           x.checkpoint_timestamp);
+           x.checkpoint_timestamp, x.kind);
 }
 
 /// Where one operator's part of a subtask snapshot lives.
@@ -208,12 +232,16 @@ struct checkpoint_done_msg {
   /// The job's final checkpoint (FLIP-147): every subtask had finished its
   /// input; after the notification the subtasks end.
   bool final = false;
+  /// A stop-with-savepoint completed: after committing, the subtasks end
+  /// (sources produce nothing after the savepoint's barrier). Aborted:
+  /// the sources that stopped for it produce again.
+  bool stop = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint_done_msg& x) {
   return f(caf::meta::type_name("checkpoint_done_msg"), x.attempt, x.checkpoint_id,
-           x.completed, x.final);
+           x.completed, x.final, x.stop);
 }
 
 /// Subtask -> coordinator: deployed and open (`finished == false`), or its

@@ -150,6 +150,11 @@ void operator_chain::watermark_from(size_t index, timestamp wm) {
   }
 }
 
+void operator_chain::emit_max_watermark() {
+  watermark_from(is_source() ? 0 : static_cast<size_t>(-1), max_timestamp);
+  end_state_batches();
+}
+
 void operator_chain::finish_input() {
   // A source head emits the final watermark itself; other heads receive it.
   watermark_from(is_source() ? 0 : static_cast<size_t>(-1), max_timestamp);

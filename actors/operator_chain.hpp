@@ -62,6 +62,10 @@ public:
   /// passes it on after its `on_watermark` hook, the last one to the outputs.
   void process_watermark(timestamp wm);
 
+  /// Advances event time to the end (max watermark from the head source,
+  /// or as input), without closing anything (`stop --drain`).
+  void emit_max_watermark();
+
   /// End of input: advances event time to the end (max watermark, so
   /// pending event-time work fires), then closes the operators head first
   /// (what a closing operator emits reaches the still-open operators after

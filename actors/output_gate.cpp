@@ -28,7 +28,7 @@ void output_gate::transport::operator()(size_t ch, channel_item x) {
       break;
     case channel_item::kind::barrier:
       caf::anon_send(to, barrier_msg{g.attempt_, channel, g.sent_[ch], x.checkpoint_id,
-                                     x.time});
+                                     x.time, x.savepoint});
       break;
     case channel_item::kind::end_of_stream:
       caf::anon_send(to, eos_msg{g.attempt_, channel, g.sent_[ch]});
@@ -49,8 +49,8 @@ void output_gate::broadcast_watermark(timestamp wm) {
   broadcast(channel_item::watermark(wm));
 }
 
-void output_gate::broadcast_barrier(uint64_t checkpoint_id, timestamp ts) {
-  broadcast(channel_item::barrier(checkpoint_id, ts));
+void output_gate::broadcast_barrier(uint64_t checkpoint_id, timestamp ts, bool savepoint) {
+  broadcast(channel_item::barrier(checkpoint_id, ts, savepoint));
 }
 
 void output_gate::broadcast_end_of_stream() {

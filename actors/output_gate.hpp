@@ -27,7 +27,7 @@ public:
   void send(size_t channel, batch_ptr b) override;
 
   void broadcast_watermark(timestamp wm);
-  void broadcast_barrier(uint64_t checkpoint_id, timestamp ts);
+  void broadcast_barrier(uint64_t checkpoint_id, timestamp ts, bool savepoint = false);
   void broadcast_end_of_stream();
 
   /// Unaligned checkpoints: barrier `checkpoint_id` goes out on every

@@ -51,6 +51,10 @@ job_master_actor master_of(const job_client& job) {
   return job.get_impl()->master;
 }
 
+caf::actor_system& system_of(const job_client& job) {
+  return *job.get_impl()->sys;
+}
+
 job_status job_client::status() const {
   return impl_->board->status();
 }

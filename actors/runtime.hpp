@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +24,33 @@ namespace sluice {
 class checkpoint_storage;
 class fault_points;
 class job_board;
+
+/// What a savepoint does to the job (Flink's `savepoint`, `stop` and
+/// `stop --drain`).
+enum class savepoint_mode : uint8_t {
+  /// The job keeps running; no side effects are committed for it.
+  keep_running,
+  /// Sources stop after the savepoint's barrier; once it completed, side
+  /// effects are committed and the job ends as finished.
+  stop,
+  /// Like `stop`, but event time first advances to the end (the maximum
+  /// watermark goes out before the barrier), so timers and windows fire.
+  stop_and_drain,
+};
+
+/// The outcome of an operation on a running job (savepoint, checkpoint).
+struct job_operation_result {
+  /// Empty when it succeeded, else what went wrong.
+  std::string error;
+  /// A savepoint's directory.
+  std::string location;
+  /// A checkpoint's id.
+  uint64_t checkpoint_id = 0;
+
+  bool ok() const noexcept {
+    return error.empty();
+  }
+};
 
 /// Handle of a submitted job. Cheap to copy; any thread may use it.
 class job_client {
@@ -51,6 +80,22 @@ public:
   /// Where the job's checkpoints live (null when checkpointing is off);
   /// tests and tools read completed checkpoints through it.
   std::shared_ptr<checkpoint_storage> storage() const;
+
+  /// Takes a savepoint into `dir` (empty: checkpointing.savepoint-dir);
+  /// returns at once. `done` gets the savepoint's directory or the error,
+  /// on another thread. Needs checkpointing (checkpointing.interval).
+  void trigger_savepoint(std::string dir, savepoint_mode mode,
+                         std::function<void(job_operation_result)> done) const;
+
+  /// Blocking form of trigger_savepoint: the savepoint's directory.
+  /// Throws sluice::exception (ec::checkpoint_failure, ...) with the reason,
+  /// also when `timeout` passed.
+  std::string savepoint(std::string dir = {}, savepoint_mode mode = savepoint_mode::keep_running,
+                        std::chrono::milliseconds timeout = std::chrono::minutes{10}) const;
+
+  /// Takes a checkpoint now (Flink 1.19's manual checkpoint); `done` gets
+  /// its id once it completed, or the error, on another thread.
+  void trigger_checkpoint(std::function<void(job_operation_result)> done) const;
 
   /// The job's aimed-fault points (actors/fault_points.hpp): the fault
   /// injector and tests arm them; never null.

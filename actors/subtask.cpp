@@ -196,7 +196,7 @@ bool handle(self_ptr self, uint32_t ch, channel_item& x) {
         return guarded(self, [&] { st.chain->process_watermark(*wm); });
       return true;
     case channel_item::kind::barrier:
-      return on_barrier(self, ch, x.checkpoint_id, x.time);
+      return on_barrier(self, ch, x.checkpoint_id, x.time, x.savepoint);
     case channel_item::kind::end_of_stream:
       if (auto wm = st.watermarks->finish(ch))
         if (!guarded(self, [&] { st.chain->process_watermark(*wm); }))
@@ -250,7 +250,7 @@ void enqueue(self_ptr self, uint32_t ch, channel_item x) {
 /// One step of the head source, unless an output waits for credit.
 void run_source(self_ptr self) {
   auto& st = self->state;
-  if (st.finishing)
+  if (st.finishing || st.stopped_for)
     return;
   if (outputs_blocked(self)) {
     st.source_paused = true;
@@ -435,9 +435,10 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
     },
     [=](const barrier_msg& m) {
       if (accept(self, m.attempt, m.channel, m.seq, false)
-          && !on_barrier_arrival(self, m.channel, m.checkpoint_id, m.checkpoint_timestamp))
+          && !on_barrier_arrival(self, m.channel, m.checkpoint_id, m.checkpoint_timestamp,
+                                 m.savepoint))
         enqueue(self, m.channel,
-                channel_item::barrier(m.checkpoint_id, m.checkpoint_timestamp));
+                channel_item::barrier(m.checkpoint_id, m.checkpoint_timestamp, m.savepoint));
     },
     [=](const watermark_msg& m) {
       if (accept(self, m.attempt, m.channel, m.seq, false))

@@ -61,6 +61,11 @@ struct subtask_state {
   std::unique_ptr<barrier_aligner> aligner;
   /// The checkpoint being aligned: its timestamp and when alignment began.
   timestamp aligning_timestamp = 0;
+  /// The checkpoint being aligned is a savepoint (never turns unaligned).
+  bool aligning_savepoint = false;
+  /// A stop-with-savepoint: the head source produces nothing after this
+  /// savepoint's barrier, unless the savepoint fails.
+  std::optional<uint64_t> stopped_for;
   std::chrono::steady_clock::time_point alignment_start;
   /// Duration of the last completed alignment (first to last barrier).
   std::chrono::nanoseconds last_alignment{0};

@@ -127,13 +127,13 @@ bool dispatch(subtask_self self, std::shared_ptr<snapshot_task> task) {
 /// `id` on every output at once (not after end of input: end-of-stream is
 /// out already), then the asynchronous part.
 bool take_snapshot(subtask_self self, uint64_t id, timestamp ts, int64_t alignment_ns,
-                   int64_t start_delay_ns) {
+                   int64_t start_delay_ns, bool savepoint = false) {
   auto task = sync_part(self, id, ts, alignment_ns, start_delay_ns);
   if (!task)
     return false;
   if (!self->state.finishing)
     for (auto& out : self->state.outputs)
-      out->broadcast_barrier(id, ts);
+      out->broadcast_barrier(id, ts, savepoint);
   return dispatch(self, std::move(task));
 }
 
@@ -149,7 +149,7 @@ bool complete_alignment(subtask_self self, uint64_t id) {
   auto& st = self->state;
   st.last_alignment = clock::now() - st.alignment_start;
   if (!take_snapshot(self, id, st.aligning_timestamp, st.last_alignment.count(),
-                     st.start_delay.count()))
+                     st.start_delay.count(), st.aligning_savepoint))
     return false;
   unblock_all(self);
   return true;
@@ -251,8 +251,11 @@ bool pure_unaligned(subtask_self self) {
 
 } // namespace
 
-bool on_barrier_arrival(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
+bool on_barrier_arrival(subtask_self self, uint32_t ch, uint64_t id, timestamp ts,
+                        bool savepoint) {
   auto& st = self->state;
+  if (savepoint)
+    return false; // savepoints are aligned: queued like any aligned barrier
   if (st.unaligned_id && *st.unaligned_id == id) {
     st.recording[ch] = false;
     finish_unaligned_if_recorded(self);
@@ -292,7 +295,7 @@ void on_eos_arrival(subtask_self self, uint32_t ch) {
 
 void on_aligned_timeout(subtask_self self, uint64_t id) {
   auto& st = self->state;
-  if (st.aligner->current() != id)
+  if (st.aligner->current() != id || st.aligning_savepoint)
     return;
   auto n = st.inputs->num_channels();
   std::vector<bool> delivered(n, false);
@@ -307,7 +310,7 @@ void on_aligned_timeout(subtask_self self, uint64_t id) {
   self->send(self, pump_atom::value);
 }
 
-bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
+bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts, bool savepoint) {
   auto& st = self->state;
   if (id <= st.last_snapshot_id && !st.aligner->current())
     return true; // taken unaligned after an aligned-timeout
@@ -321,9 +324,10 @@ bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts) {
   }
   auto begin_alignment = [&] {
     st.aligning_timestamp = ts;
+    st.aligning_savepoint = savepoint;
     st.alignment_start = clock::now();
     st.start_delay = std::chrono::nanoseconds{start_delay_of(ts)};
-    if (st.dep->unaligned && st.dep->aligned_timeout.count() > 0)
+    if (st.dep->unaligned && st.dep->aligned_timeout.count() > 0 && !savepoint)
       self->delayed_send(self, st.dep->aligned_timeout, align_timeout_atom::value, id);
   };
   if (starts && st.aligner->current() == id)
@@ -361,10 +365,24 @@ void on_trigger(subtask_self self, const trigger_msg& m) {
     return;
   }
   auto delay = start_delay_of(m.checkpoint_timestamp);
-  if (pure_unaligned(self) && !st.finishing)
+  auto kind = m.snapshot();
+  if (!is_savepoint(kind) && pure_unaligned(self) && !st.finishing) {
     start_unaligned(self, m.checkpoint_id, m.checkpoint_timestamp, {}, delay);
-  else
-    take_snapshot(self, m.checkpoint_id, m.checkpoint_timestamp, 0, delay);
+    return;
+  }
+  // stop --drain: event time ends before the savepoint's barrier, so every
+  // timer and window fires into the savepoint's side effects.
+  if (kind == snapshot_kind::stop_drain && !st.finishing
+      && !guarded(self, [&] {
+           st.chain->emit_max_watermark();
+           st.chain->flush();
+         }))
+    return;
+  if (!take_snapshot(self, m.checkpoint_id, m.checkpoint_timestamp, 0, delay,
+                     is_savepoint(kind)))
+    return;
+  if (stops_job(kind) && !st.finishing)
+    st.stopped_for = m.checkpoint_id;
 }
 
 void on_checkpoint_done(subtask_self self, const checkpoint_done_msg& m) {
@@ -382,8 +400,14 @@ void on_checkpoint_done(subtask_self self, const checkpoint_done_msg& m) {
           st.chain->notify_checkpoint_aborted(m.checkpoint_id);
       }))
     return;
-  if (m.completed && m.final && st.awaiting_final)
+  if (m.completed && m.final && st.awaiting_final) {
     quit_finished(self);
+  } else if (m.completed && m.stop) {
+    quit_finished(self); // stop-with-savepoint: committed, the job ends
+  } else if (!m.completed && st.stopped_for == m.checkpoint_id) {
+    st.stopped_for.reset(); // the stop's savepoint failed: produce again
+    self->send(self, run_atom::value);
+  }
 }
 
 } // namespace sluice

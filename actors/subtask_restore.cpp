@@ -1,6 +1,7 @@
 #include "actors/subtask_restore.hpp"
 
 #include "snapshot/error.hpp"
+#include "snapshot/savepoint.hpp"
 
 namespace sluice {
 
@@ -37,6 +38,12 @@ restore_ptr load_restore_point(const std::filesystem::path& path) {
   chk_dir = fs::absolute(chk_dir, err).lexically_normal();
   if (chk_dir.filename().empty())
     chk_dir = chk_dir.parent_path();
+  if (md.is_savepoint) {
+    auto point = std::make_shared<restore_point>();
+    point->savepoint_dir = chk_dir;
+    point->metadata = std::move(md);
+    return point;
+  }
   auto expected = "chk-" + std::to_string(md.checkpoint_id);
   if (chk_dir.filename() != expected)
     throw exception(ec::invalid_argument,
@@ -49,6 +56,12 @@ restore_ptr load_restore_point(const std::filesystem::path& path) {
                                                   job_dir.filename().string());
   point->metadata = std::move(md);
   return point;
+}
+
+state_file_contents restore_point::read(const state_handle& h, key_group_range wanted) const {
+  if (storage)
+    return storage->read_state(checkpoint_id(), h, wanted);
+  return read_savepoint_state(savepoint_dir, h, wanted);
 }
 
 operator_restore restore_operator(const restore_point& point, const std::string& uid,
@@ -74,9 +87,7 @@ operator_restore restore_operator(const restore_point& point, const std::string&
                       && h.key_groups.first <= range.last && range.first <= h.key_groups.last;
       // Every file may hold list state, which is redistributed over all
       // old subtasks; keyed entries are read only where they overlap.
-      auto contents = point.storage->read_state(point.checkpoint_id(), h,
-                                                overlaps ? range
-                                                         : key_group_range::empty_range());
+      auto contents = point.read(h, overlaps ? range : key_group_range::empty_range());
       if (!contents.keyed.empty()) {
         if (keyed == nullptr)
           throw exception(ec::invalid_argument,

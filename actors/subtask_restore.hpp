@@ -41,23 +41,32 @@ namespace sluice {
 
 /// A completed checkpoint to restore a job attempt from.
 struct restore_point {
+  /// Where a checkpoint's files are (null for a savepoint).
   checkpoint_storage_ptr storage;
+  /// A savepoint's directory (snapshot/savepoint.hpp; empty for a
+  /// checkpoint): its handles name files inside it.
+  std::filesystem::path savepoint_dir;
   checkpoint_metadata metadata;
 
   uint64_t checkpoint_id() const noexcept {
     return metadata.checkpoint_id;
   }
+
+  /// Reads one of the metadata's handles (blocking).
+  state_file_contents read(const state_handle& h, key_group_range wanted) const;
 };
 
 using restore_ptr = std::shared_ptr<const restore_point>;
 
-/// The completed checkpoint at `path`: its `_metadata` file or the
-/// `chk-<n>` directory holding it, in Flink's layout
+/// The savepoint or completed checkpoint at `path`: its `_metadata` file
+/// or the directory holding it. A savepoint may be anywhere (it is
+/// self-contained); a checkpoint must be in Flink's layout
 /// `<root>/<job-id>/chk-<n>/` (state files beside it, shared ones in
 /// `<root>/<job-id>/shared/`). Throws sluice::exception: ec::io_error or
 /// ec::corrupt_file naming the file when `_metadata` is missing, unreadable
-/// or damaged; ec::invalid_argument when the directory is not named after
-/// the checkpoint it holds (moved checkpoints: issue 7's savepoints).
+/// or damaged; ec::invalid_argument when a checkpoint's directory is not
+/// named after the checkpoint it holds (a moved checkpoint: take a
+/// savepoint to move state).
 restore_ptr load_restore_point(const std::filesystem::path& path);
 
 /// What one operator of a restoring subtask gets besides its keyed state.

@@ -70,12 +70,14 @@ inline void maybe_throw_in_user_code(subtask_self self) {
 /// Barrier `id` (checkpoint timestamp `ts`) handled from input channel
 /// `ch`: aligns, snapshots, forwards, acks or declines. False when the
 /// subtask failed.
-bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts);
+bool on_barrier(subtask_self self, uint32_t ch, uint64_t id, timestamp ts,
+                bool savepoint = false);
 
 /// A barrier arrived in the mailbox (before it is queued). True when it
 /// was handled here (unaligned checkpoints: barriers overtake the queued
 /// input); false when it goes into the input queue (aligned handling).
-bool on_barrier_arrival(subtask_self self, uint32_t ch, uint64_t id, timestamp ts);
+bool on_barrier_arrival(subtask_self self, uint32_t ch, uint64_t id, timestamp ts,
+                        bool savepoint = false);
 
 /// A data batch arrived on `ch`: recorded as channel state while an
 /// unaligned checkpoint waits for that channel's barrier.

@@ -206,6 +206,9 @@ system_config::system_config() {
   buffer_timeout_ = pipeline_.buffer_timeout;
   heartbeat_interval_ = pipeline_.heartbeat_interval;
   heartbeat_timeout_ = pipeline_.heartbeat_timeout;
+  opt_group{custom_options_, "rest"}
+    .add(rest_.address, "address", "address the REST endpoint listens on (sluice run)")
+    .add(rest_.port, "port", "port of the REST endpoint (0: any free port)");
   opt_group{custom_options_, "heartbeat"}
     .add(heartbeat_interval_, "interval",
          "how often the job master asks every subtask whether it is alive (e.g. 10s)")
@@ -375,6 +378,8 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
   if (auto problem = restart->resolve(checkpointing_.enabled()).validate())
     return make_error(ec::invalid_option, *problem);
   restart_ = std::move(*restart);
+  if (auto problem = rest_.validate())
+    return make_error(ec::invalid_option, *problem);
   return caf::none;
 }
 

@@ -15,6 +15,7 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/restart/restart_config.hpp"
+#include "actors/rest/rest_config.hpp"
 #include "actors/state_config.hpp"
 #include "actors/pipeline_config.hpp"
 
@@ -64,6 +65,11 @@ public:
     return restart_;
   }
 
+  /// The parsed and validated `rest.*` values.
+  const rest_config& rest() const noexcept {
+    return rest_;
+  }
+
   /// Arguments that are not options (e.g. the job name of `sluice run`).
   const std::vector<std::string>& positional() const noexcept {
     return positional_;
@@ -81,6 +87,7 @@ private:
   checkpoint_config checkpointing_;
   state_config state_;
   restart_config restart_;
+  rest_config rest_;
   /// The `checkpointing.*` options as CAF reads them (durations as
   /// timespans, so `interval = 1s` needs no quotes in the config file).
   struct checkpointing_options {

@@ -1,0 +1,189 @@
+// Savepoints of running jobs (issue 7): triggered, stopped-with, moved,
+// restored into either state backend, never touched by retention, never
+// used for failover. Every restore is checked for an exact state: the
+// keyed-count job's final checkpoint after the resume counts every record
+// of both sources exactly once (so nothing before the savepoint was lost
+// or counted twice).
+#include <boost/test/unit_test.hpp>
+
+#include <caf/all.hpp>
+
+#include "actors/job_master.hpp"
+#include "snapshot/checkpoint_metadata.hpp"
+#include "tests/checkpoint/coordinator_test_util.hpp"
+
+using namespace sluice;
+using namespace sluice::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+keyed_count_options job_on(state_backend_kind backend, const fs::path& dir) {
+  keyed_count_options o;
+  o.fast.count = 150'000;
+  o.keys = 200;
+  o.state.backend = backend;
+  o.state.local_dir = (dir / "lmdb").string();
+  return o;
+}
+
+/// The resumed job ended with every record counted exactly once.
+void check_exact(running_job& run, const keyed_count_options& o) {
+  auto result = run.job.wait_for(120s);
+  BOOST_REQUIRE_MESSAGE(result, "the job did not end within 120 s");
+  BOOST_REQUIRE_MESSAGE(result->status == job_status::finished, result->message);
+  auto ids = run.job.storage()->completed_ids();
+  BOOST_REQUIRE(!ids.empty());
+  auto last = read_checkpoint(*run.job.storage(), *ids.rbegin());
+  BOOST_CHECK_EQUAL(total(last.counts), static_cast<int64_t>(o.fast.count + o.slow.count));
+  BOOST_CHECK(last.counts == reference_counts(o, last.offsets));
+}
+
+/// Every state file the savepoint references lies inside it.
+void check_self_contained(const fs::path& sp) {
+  auto md = read_metadata_file(sp);
+  BOOST_CHECK(md.is_savepoint);
+  BOOST_CHECK(!md.operators.empty());
+  for (auto& op : md.operators)
+    for (auto& sub : op.subtasks)
+      for (auto& h : sub.handles) {
+        BOOST_CHECK_MESSAGE(h.relative_path.find("..") == std::string::npos, h.relative_path);
+        BOOST_CHECK(h.is_inline() || fs::exists(sp / h.relative_path));
+      }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(savepoints)
+
+// A savepoint of a running job, moved elsewhere, restores into the other
+// state backend (and back: hashmap -> lmdb and lmdb -> hashmap, incremental
+// lmdb included, whose savepoint copies the chain). The first job goes on
+// and finishes normally; its checkpoint directory does not hold the
+// savepoint.
+BOOST_AUTO_TEST_CASE(a_moved_savepoint_restores_into_either_backend) {
+  struct hop {
+    state_backend_kind from, to;
+    bool incremental;
+  };
+  for (auto h : {hop{state_backend_kind::hashmap, state_backend_kind::lmdb, false},
+                 hop{state_backend_kind::lmdb, state_backend_kind::hashmap, true}}) {
+    BOOST_TEST_CONTEXT(to_string(h.from) << " -> " << to_string(h.to)) {
+      temp_dir dir;
+      auto o = job_on(h.from, dir.path);
+      o.state.incremental = h.incremental;
+      auto run = start_keyed_count(o, retain_all(dir.path / "chk", 30ms));
+      BOOST_REQUIRE(
+        poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 2; }, 30s));
+      fs::path sp = run.job.savepoint((dir.path / "savepoints").string());
+      BOOST_TEST_MESSAGE("savepoint: " << sp);
+      BOOST_CHECK_EQUAL(sp.parent_path(), dir.path / "savepoints");
+      BOOST_CHECK(sp.filename().string().rfind("savepoint-" + run.job.job_id().substr(0, 6), 0)
+                  == 0);
+      auto stats = run.job.checkpoint_stats();
+      BOOST_REQUIRE(stats.latest_savepoint);
+      BOOST_CHECK_EQUAL(stats.latest_savepoint->external_path, sp.string());
+      auto first = run.job.wait_for(120s);
+      BOOST_REQUIRE(first);
+      BOOST_CHECK_MESSAGE(first->status == job_status::finished, first->message);
+      check_self_contained(sp);
+      auto moved = dir.path / "elsewhere" / "my-savepoint";
+      fs::create_directories(moved.parent_path());
+      fs::rename(sp, moved);
+      auto o2 = job_on(h.to, dir.path / "second");
+      auto resumed = start_keyed_count(o2, retain_all(dir.path / "chk2", 30ms), std::nullopt,
+                                       moved);
+      check_exact(resumed, o2);
+      // Ids go on after the savepoint's.
+      auto sp_id = read_metadata_file(moved).checkpoint_id;
+      BOOST_CHECK_GT(*resumed.job.storage()->completed_ids().begin(), sp_id);
+    }
+  }
+}
+
+// stop-with-savepoint: the sources stop after the savepoint's barrier, the
+// job ends as finished without reading its input to the end, and a job
+// resumed from the savepoint counts the rest: exact in total.
+BOOST_AUTO_TEST_CASE(stop_with_savepoint_ends_the_job_and_resumes_exactly) {
+  temp_dir dir;
+  auto o = job_on(state_backend_kind::hashmap, dir.path);
+  o.fast.count = 400'000;
+  auto run = start_keyed_count(o, retain_all(dir.path / "chk", 30ms));
+  BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
+  fs::path sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+  auto result = run.job.wait_for(30s);
+  BOOST_REQUIRE_MESSAGE(result, "the job did not stop within 30 s");
+  BOOST_CHECK_MESSAGE(result->status == job_status::finished, result->message);
+  check_self_contained(sp);
+  // It stopped early: the savepoint's source offsets are short of the end.
+  uint64_t records_in = 0;
+  for (auto& m : result->subtasks)
+    if (m.task == "sum")
+      records_in += m.records_in;
+  BOOST_CHECK_LT(records_in, o.fast.count + o.slow.count);
+  auto resumed = start_keyed_count(o, retain_all(dir.path / "chk2", 30ms), std::nullopt, sp);
+  check_exact(resumed, o);
+}
+
+// Savepoints belong to the user: retention (retained = 1) deletes old
+// checkpoints around it, never the savepoint; a failover restores the
+// latest checkpoint, never the savepoint, even when that is newer.
+BOOST_AUTO_TEST_CASE(retention_and_failover_leave_savepoints_alone) {
+  temp_dir dir;
+  auto o = job_on(state_backend_kind::hashmap, dir.path);
+  o.fast.count = 300'000;
+  auto cfg = fs_config(dir.path / "chk", 30ms, 1);
+  auto run = start_keyed_count(o, cfg, restart_config::fixed_delay(5, 0ms));
+  BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
+  fs::path sp = run.job.savepoint((dir.path / "sp").string());
+  auto sp_id = read_metadata_file(sp).checkpoint_id;
+  // Kill a subtask right away: the savepoint is the newest snapshot.
+  caf::scoped_actor self{run.env->system()};
+  std::vector<subtask_actor> subtasks;
+  self->request(master_of(run.job), caf::infinite, subtasks_atom::value)
+    .receive([&](std::vector<subtask_actor>& xs) { subtasks = std::move(xs); },
+             [&](caf::error&) {});
+  BOOST_REQUIRE(!subtasks.empty());
+  caf::anon_send_exit(subtasks.back(), caf::exit_reason::kill);
+  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 30s));
+  BOOST_CHECK_NE(run.job.restart_stats().restored_checkpoint, sp_id);
+  check_exact(run, o);
+  BOOST_CHECK_EQUAL(run.job.storage()->completed_ids().size(), 1u);
+  check_self_contained(sp);
+  BOOST_CHECK(!fs::exists(run.job_dir() / ("chk-" + std::to_string(sp_id))));
+}
+
+// What cannot work says why: no checkpointing, no directory.
+BOOST_AUTO_TEST_CASE(savepoints_that_cannot_be_taken_say_why) {
+  temp_dir dir;
+  auto o = job_on(state_backend_kind::hashmap, dir.path);
+  o.fast.count = 2'000'000;
+  checkpoint_config off; // no interval: checkpointing off
+  auto run = start_keyed_count(o, off);
+  BOOST_REQUIRE(poll_until([&] { return run.job.status() == job_status::running; }, 10s));
+  try {
+    run.job.savepoint((dir.path / "sp").string());
+    BOOST_ERROR("a savepoint without checkpointing succeeded");
+  } catch (const sluice::exception& e) {
+    BOOST_CHECK_MESSAGE(std::string{e.what()}.find("checkpointing.interval") != std::string::npos,
+                        e.what());
+  }
+  run.job.cancel();
+  run.job.wait();
+  auto cfg = retain_all(dir.path / "chk", 30ms);
+  cfg.savepoint_dir.clear();
+  auto run2 = start_keyed_count(o, cfg);
+  BOOST_REQUIRE(poll_until([&] { return run2.job.checkpoint_stats().counts.completed >= 1; }, 30s));
+  try {
+    run2.job.savepoint();
+    BOOST_ERROR("a savepoint without a directory succeeded");
+  } catch (const sluice::exception& e) {
+    BOOST_CHECK_MESSAGE(std::string{e.what()}.find("checkpointing.savepoint-dir")
+                          != std::string::npos,
+                        e.what());
+  }
+  run2.job.cancel();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
