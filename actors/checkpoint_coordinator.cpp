@@ -6,6 +6,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/coordinator_files.hpp"
 #include "actors/error.hpp"
 #include "snapshot/savepoint.hpp"
 
@@ -14,11 +15,6 @@ namespace sluice {
 namespace {
 
 using self_ptr = caf::stateful_actor<coordinator_state>*;
-
-/// What a subtask's ack leaves in the pending checkpoint (subtask_ack::handle).
-struct ack_payload {
-  std::vector<operator_state_ref> states;
-};
 
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -62,14 +58,6 @@ void fail_request(self_ptr self, uint64_t id, const std::string& why) {
 
 /// A checkpoint that ended without completing (already disposed by the
 /// decision classes): statistics, failure count, notices, files.
-/// Pending checkpoint `id` ended without completing: its directory goes, and
-/// the shared files its acks referenced that nothing retained references.
-void drop_pending_files(self_ptr self, uint64_t id) {
-  auto& st = self->state;
-  st.storage->discard(id);
-  st.storage->remove_files(st.store->release(id));
-}
-
 void end_failed(self_ptr self, const pending_checkpoint& p) {
   auto& st = self->state;
   auto now = checkpoint_clock::now();
@@ -78,7 +66,7 @@ void end_failed(self_ptr self, const pending_checkpoint& p) {
   st.trigger_ms.erase(p.id());
   st.policy->on_checkpoint_end(now);
   send_all(self, checkpoint_done_msg{st.attempt, p.id(), false, false});
-  drop_pending_files(self, p.id());
+  drop_pending_files(self->state, p.id());
   publish(self);
   fail_request(self, p.id(), p.failure_message());
   auto reason = p.failure_reason().value_or(checkpoint_failure_reason::checkpoint_declined);
@@ -91,48 +79,6 @@ void end_failed(self_ptr self, const pending_checkpoint& p) {
                make_error(ec::checkpoint_failure, *fatal + " Checkpoint " + std::to_string(p.id())
                                                     + " failed: " + p.failure_message()));
   }
-}
-
-checkpoint_metadata metadata_of(self_ptr self, const pending_checkpoint& p,
-                                timestamp trigger_ms) {
-  auto& st = self->state;
-  checkpoint_metadata md;
-  md.job_id = st.storage->job_id();
-  md.checkpoint_id = p.id();
-  md.timestamp_ms = trigger_ms;
-  std::map<std::string, operator_snapshot> ops;
-  for (auto& [who, ack] : p.acks()) {
-    auto* payload = std::any_cast<ack_payload>(&ack.handle);
-    if (payload == nullptr)
-      continue;
-    for (auto& ref : payload->states) {
-      auto& op = ops[ref.uid];
-      op.uid = ref.uid;
-      op.parallelism = ref.parallelism;
-      op.max_parallelism = ref.max_parallelism;
-      subtask_snapshot* sub = nullptr;
-      for (auto& x : op.subtasks)
-        if (x.index == who.subtask)
-          sub = &x;
-      if (sub == nullptr)
-        sub = &op.subtasks.emplace_back(subtask_snapshot{who.subtask, {}});
-      sub->handles.push_back(ref.handle);
-    }
-  }
-  for (auto& [uid, op] : ops)
-    md.operators.push_back(std::move(op));
-  return md;
-}
-
-/// Deletes what the store released: subsumed checkpoints (directory) and
-/// files no retained checkpoint references any more (shared ones included).
-void dispose(self_ptr self, const checkpoint_disposal& disposal) {
-  auto& st = self->state;
-  for (auto& old : disposal.checkpoints) {
-    st.storage->discard(old.checkpoint_id);
-    st.stats.report_discarded(old.checkpoint_id);
-  }
-  st.storage->remove_files(disposal.files);
 }
 
 bool all_finished(self_ptr self) {
@@ -151,7 +97,7 @@ void complete_savepoint(self_ptr self, uint64_t id) {
   st.savepoints.erase(id);
   std::filesystem::path dir;
   try {
-    dir = write_savepoint(*st.storage, metadata_of(self, *st.pending.find(id), st.trigger_ms[id]),
+    dir = write_savepoint(*st.storage, metadata_of(self->state, *st.pending.find(id), st.trigger_ms[id]),
                           req.dir, (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
   } catch (const std::exception& e) {
     st.savepoints.emplace(id, std::move(req)); // end_failed answers it
@@ -164,7 +110,7 @@ void complete_savepoint(self_ptr self, uint64_t id) {
   st.stats.report_completed(done, dir.string());
   st.trigger_ms.erase(id);
   st.final_acks.erase(id);
-  drop_pending_files(self, id);
+  drop_pending_files(self->state, id);
   if (stops_job(req.kind))
     send_all(self, checkpoint_done_msg{st.attempt, id, true, false, true});
   req.promise.deliver(dir.string());
@@ -181,7 +127,7 @@ void complete(self_ptr self, uint64_t id) {
   auto* p = st.pending.find(id);
   std::string path;
   try {
-    path = st.storage->finalize(metadata_of(self, *p, st.trigger_ms[id]));
+    path = st.storage->finalize(metadata_of(self->state, *p, st.trigger_ms[id]));
   } catch (const std::exception& e) {
     if (auto failed = st.pending.abort(id, checkpoint_failure_reason::finalize_checkpoint_failure,
                                        e.what(), now))
@@ -209,9 +155,9 @@ void complete(self_ptr self, uint64_t id) {
     st.trigger_ms.erase(subsumed.id());
     st.final_acks.erase(subsumed.id());
     send_all(self, checkpoint_done_msg{st.attempt, subsumed.id(), false, false});
-    drop_pending_files(self, subsumed.id());
+    drop_pending_files(self->state, subsumed.id());
   }
-  dispose(self, disposal);
+  dispose(self->state, disposal);
   if (final)
     st.final_completed = true;
   if (auto m = st.manual.find(id); m != st.manual.end()) {
@@ -296,31 +242,10 @@ void tick(self_ptr self) {
   schedule_tick(self, *wake);
 }
 
-/// Files of an ack nobody will use (a refused late ack, or one of an
-/// attempt that failed over): deleted unless a retained checkpoint is that
-/// very checkpoint or references them.
-void drop_ack_files(self_ptr self, uint64_t id, std::vector<std::string> files) {
-  auto& st = self->state;
-  bool retained = false;
-  for (auto& cp : st.store->checkpoints())
-    retained = retained || cp.checkpoint_id == id;
-  if (!retained && st.pending.find(id) == nullptr)
-    st.storage->discard(id);
-  st.storage->remove_files(st.store->unreferenced(std::move(files)));
-}
-
-std::vector<std::string> files_of(const ack_msg& m) {
-  std::vector<std::string> files;
-  for (auto& ref : m.states)
-    if (!ref.handle.is_inline())
-      files.push_back(checkpoint_storage::file_of(m.checkpoint_id, ref.handle));
-  return files;
-}
-
 void on_ack(self_ptr self, ack_msg& m) {
   auto& st = self->state;
   if (m.attempt != st.attempt) {
-    drop_ack_files(self, m.checkpoint_id, files_of(m));
+    drop_ack_files(self->state, m.checkpoint_id, files_of(m));
     return;
   }
   subtask_id who{m.vertex, m.subtask_index};
@@ -343,7 +268,7 @@ void on_ack(self_ptr self, ack_msg& m) {
     return;
   }
   if (out.refused) // a late ack of a checkpoint that ended
-    drop_ack_files(self, m.checkpoint_id, std::move(files));
+    drop_ack_files(self->state, m.checkpoint_id, std::move(files));
   if (out.result == ack_result::accepted || out.result == ack_result::fully_acknowledged) {
     st.store->hold(m.checkpoint_id, files);
     if (m.finished)
@@ -417,7 +342,7 @@ restore_ptr suspend(self_ptr self, uint64_t new_attempt) {
   for (auto& p : st.pending.abort_all(checkpoint_failure_reason::job_failover,
                                       "the job is restarting (failover)", now)) {
     st.stats.report_failed(p);
-    drop_pending_files(self, p.id());
+    drop_pending_files(self->state, p.id());
     fail_request(self, p.id(), "the job is restarting (failover)");
   }
   st.trigger_ms.clear();
@@ -454,11 +379,11 @@ void shutdown(self_ptr self, job_status status) {
   for (auto& p : st.pending.abort_all(checkpoint_failure_reason::checkpoint_coordinator_shutdown,
                                       "the job ended", now)) {
     st.stats.report_failed(p);
-    drop_pending_files(self, p.id());
+    drop_pending_files(self->state, p.id());
     fail_request(self, p.id(), "the job ended");
   }
   st.storage->wait_for_writers(std::chrono::seconds{30});
-  dispose(self, st.store->shutdown(status));
+  dispose(self->state, st.store->shutdown(status));
   std::set<uint64_t> keep;
   for (auto& cp : st.store->checkpoints())
     keep.insert(cp.checkpoint_id);
