@@ -1,5 +1,7 @@
 #include "actors/subtask_restore.hpp"
 
+#include <algorithm>
+
 #include "snapshot/error.hpp"
 #include "snapshot/savepoint.hpp"
 
@@ -56,6 +58,37 @@ restore_ptr load_restore_point(const std::filesystem::path& path) {
                                                   job_dir.filename().string());
   point->metadata = std::move(md);
   return point;
+}
+
+std::vector<std::string> check_restore(const restore_point& point,
+                                       const std::vector<std::string>& uids,
+                                       const std::vector<std::string>& generated,
+                                       bool allow_non_restored_state) {
+  auto has = [](const std::vector<std::string>& xs, const std::string& x) {
+    return std::find(xs.begin(), xs.end(), x) != xs.end();
+  };
+  std::vector<std::string> warnings;
+  std::string unmatched;
+  for (auto& op : point.metadata.operators) {
+    if (has(uids, op.uid)) {
+      if (has(generated, op.uid))
+        warnings.push_back("operator uid '" + op.uid
+                           + "' was generated from the job's shape; set .uid(...) so its "
+                             "state survives changes to the job");
+      continue;
+    }
+    unmatched += (unmatched.empty() ? "'" : ", '") + op.uid + "'";
+    if (allow_non_restored_state)
+      warnings.push_back("state of operator uid '" + op.uid
+                         + "' is not restored: the job has no such operator");
+  }
+  if (!unmatched.empty() && !allow_non_restored_state)
+    throw exception(ec::invalid_argument,
+                    "cannot restore checkpoint " + std::to_string(point.checkpoint_id())
+                      + ": the state of operator uid(s) " + unmatched
+                      + " maps to no operator of the job (removed, or its uid changed); "
+                        "pass --allow-non-restored-state to skip it");
+  return warnings;
 }
 
 state_file_contents restore_point::read(const state_handle& h, key_group_range wanted) const {

@@ -69,6 +69,19 @@ using restore_ptr = std::shared_ptr<const restore_point>;
 /// savepoint to move state).
 restore_ptr load_restore_point(const std::filesystem::path& path);
 
+/// Checks that `point` fits the job whose operator uids are `uids` before
+/// anything runs (Flink's savepoint restore rules): state of an operator
+/// uid the job does not have fails the restore, naming the uids, unless
+/// `allow_non_restored_state` (then it is skipped). Returns warnings:
+/// one per skipped operator, and one per operator in `generated` (uids
+/// sluice generated from the graph's shape: a changed job silently loses
+/// their state) that the restore matched. Throws sluice::exception
+/// (ec::invalid_argument).
+std::vector<std::string> check_restore(const restore_point& point,
+                                       const std::vector<std::string>& uids,
+                                       const std::vector<std::string>& generated,
+                                       bool allow_non_restored_state);
+
 /// What one operator of a restoring subtask gets besides its keyed state.
 struct operator_restore {
   /// The checkpoint knew the operator.

@@ -36,7 +36,21 @@ job_client environment::execute_async(std::string job_name) {
   auto restart = restart_.resolve(ckpt_.enabled());
   if (auto problem = restart.validate())
     throw exception(ec::invalid_option, *problem);
-  auto plan = build_execution_plan(graph_.take(std::move(job_name)), cfg_);
+  auto graph = graph_.take(std::move(job_name));
+  std::vector<size_t> generated_ids;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (graph.nodes[i].uid.empty())
+      generated_ids.push_back(i);
+  auto plan = build_execution_plan(std::move(graph), cfg_);
+  restore_warnings_.clear();
+  if (restore_) {
+    std::vector<std::string> uids, generated;
+    for (auto& node : plan.nodes)
+      uids.push_back(node.uid);
+    for (auto i : generated_ids)
+      generated.push_back(plan.nodes[i].uid);
+    restore_warnings_ = check_restore(*restore_, uids, generated, allow_non_restored_);
+  }
   plan.checkpointing = ckpt_;
   plan.state = state_;
   plan.restart = std::move(restart);

@@ -96,6 +96,20 @@ public:
   /// (see load_restore_point).
   environment& restore_from(const std::filesystem::path& path);
 
+  /// Whether state of operators the job no longer has may be skipped when
+  /// restoring (Flink's --allow-non-restored-state); default false: such a
+  /// restore fails naming the operators.
+  environment& allow_non_restored_state(bool allow) {
+    allow_non_restored_ = allow;
+    return *this;
+  }
+
+  /// What the last execute_async's restore warned about (skipped state,
+  /// generated uids); empty without a restore.
+  const std::vector<std::string>& restore_warnings() const noexcept {
+    return restore_warnings_;
+  }
+
   /// Keyed state in `kind` (hashmap or lmdb) for the jobs executed next.
   environment& set_state_backend(state_backend_kind kind) {
     state_.backend = kind;
@@ -195,6 +209,8 @@ private:
   state_config state_;
   restart_config restart_;
   std::shared_ptr<const restore_point> restore_;
+  bool allow_non_restored_ = false;
+  std::vector<std::string> restore_warnings_;
   graph_builder graph_;
   caf::actor_system* host_ = nullptr;
   std::shared_ptr<runtime> rt_;

@@ -306,6 +306,28 @@ BOOST_AUTO_TEST_CASE(positional_arguments_are_kept) {
   BOOST_CHECK_EQUAL(cfg.pipeline().parallelism, 2u);
 }
 
+// rest.* (DESIGN.md): defaults from meson (127.0.0.1:8081), the command
+// line and the config file; a port outside 0..65535 is refused by name.
+BOOST_AUTO_TEST_CASE(rest_options) {
+  system_config defaults;
+  BOOST_REQUIRE(!defaults.parse_args({}));
+  BOOST_CHECK_EQUAL(defaults.rest().address, "127.0.0.1");
+  BOOST_CHECK_EQUAL(defaults.rest().port, 8081);
+  system_config cli;
+  auto err = cli.parse_args({"--rest.address=0.0.0.0", "--rest.port=0"});
+  BOOST_REQUIRE_MESSAGE(!err, render(err));
+  BOOST_CHECK_EQUAL(cli.rest().address, "0.0.0.0");
+  BOOST_CHECK_EQUAL(cli.rest().port, 0);
+  temp_file file{"[rest]\nport=9091\n"};
+  system_config from_file;
+  err = from_file.parse_args({file.arg()});
+  BOOST_REQUIRE_MESSAGE(!err, render(err));
+  BOOST_CHECK_EQUAL(from_file.rest().port, 9091);
+  check_error({"--rest.port=70000"}, ec::invalid_option, {"rest.port", "70000", "65535"});
+  check_error({"--rest.port=-1"}, ec::invalid_option, {"rest.port"});
+  check_error({"--rest.address="}, ec::invalid_option, {"rest.address"});
+}
+
 BOOST_AUTO_TEST_CASE(config_file_is_read) {
   temp_file file{"[pipeline]\nparallelism=5\nbatch-size=64\nbuffer-timeout=30ms\n"};
   system_config cfg;

@@ -176,7 +176,8 @@ inline running_job start_probe_job(const probe_job_options& o, const checkpoint_
 /// `restore` when given; returns at once.
 inline running_job start_keyed_count(const keyed_count_options& o, const checkpoint_config& cfg,
                                      std::optional<restart_config> restart = std::nullopt,
-                                     std::optional<std::filesystem::path> restore = std::nullopt) {
+                                     std::optional<std::filesystem::path> restore = std::nullopt,
+                                     bool allow_non_restored_state = false) {
   auto pc = default_pipeline_config();
   pc.threads = 2;
   auto env = std::make_unique<environment>(pc);
@@ -185,7 +186,7 @@ inline running_job start_keyed_count(const keyed_count_options& o, const checkpo
   if (restart)
     env->set_restart_config(*restart);
   if (restore)
-    env->restore_from(*restore);
+    env->restore_from(*restore).allow_non_restored_state(allow_non_restored_state);
   auto probe = std::make_shared<job_probe>();
   auto seen = std::make_shared<std::atomic<uint64_t>>(0);
   build_keyed_count_job(*env, o, seen);

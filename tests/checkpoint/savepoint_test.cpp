@@ -154,6 +154,74 @@ BOOST_AUTO_TEST_CASE(retention_and_failover_leave_savepoints_alone) {
   BOOST_CHECK(!fs::exists(run.job_dir() / ("chk-" + std::to_string(sp_id))));
 }
 
+// Rescaling through savepoints (the 1 -> 4 -> 2): the keyed sums
+// run at parallelism 1, stop with a savepoint, resume at 4, stop with a
+// savepoint, resume at 2 and finish. Key groups are split and merged, the
+// sources' offsets redistributed; every key's count is exact at the end.
+BOOST_AUTO_TEST_CASE(rescaling_through_savepoints_keeps_every_key_exact) {
+  temp_dir dir;
+  auto o = job_on(state_backend_kind::hashmap, dir.path);
+  o.fast.count = 600'000;
+  fs::path sp;
+  int stage = 0;
+  for (uint32_t p : {1u, 4u}) {
+    o.keyed_parallelism = p;
+    auto chk = dir.path / ("chk" + std::to_string(stage++));
+    auto run = sp.empty() ? start_keyed_count(o, retain_all(chk, 30ms))
+                          : start_keyed_count(o, retain_all(chk, 30ms), std::nullopt, sp);
+    BOOST_REQUIRE(
+      poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 2; }, 30s));
+    sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+    auto result = run.job.wait_for(30s);
+    BOOST_REQUIRE(result);
+    BOOST_REQUIRE_MESSAGE(result->status == job_status::finished, result->message);
+    auto md = read_metadata_file(sp);
+    for (auto& op : md.operators)
+      if (op.uid == counts_uid)
+        BOOST_CHECK_EQUAL(op.parallelism, p);
+  }
+  o.keyed_parallelism = 2;
+  auto last = start_keyed_count(o, retain_all(dir.path / "chk-last", 30ms), std::nullopt, sp);
+  check_exact(last, o);
+}
+
+// State that maps to no operator of the job fails the restore, naming the
+// uid, unless allowed (then the job runs and the skipped state is warned
+// about). The savepoint gets an extra operator "ghost" with state.
+BOOST_AUTO_TEST_CASE(state_of_a_removed_operator_needs_allow_non_restored_state) {
+  temp_dir dir;
+  auto o = job_on(state_backend_kind::hashmap, dir.path);
+  auto run = start_keyed_count(o, retain_all(dir.path / "chk", 30ms));
+  BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
+  fs::path sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+  BOOST_REQUIRE(run.job.wait_for(30s));
+  auto md = read_metadata_file(sp);
+  auto ghost = md.operators.front();
+  ghost.uid = "ghost";
+  md.operators.push_back(ghost);
+  write_metadata_file(sp, md);
+  auto pc = default_pipeline_config();
+  pc.threads = 2;
+  environment env{pc};
+  env.set_checkpoint_config(retain_all(dir.path / "chk2", 30ms));
+  build_keyed_count_job(env, o, std::make_shared<std::atomic<uint64_t>>(0));
+  env.restore_from(sp);
+  try {
+    env.execute_async("refused");
+    BOOST_ERROR("a restore with state of a missing operator was accepted");
+  } catch (const sluice::exception& e) {
+    BOOST_CHECK_MESSAGE(std::string{e.what()}.find("'ghost'") != std::string::npos, e.what());
+    BOOST_CHECK_MESSAGE(std::string{e.what()}.find("--allow-non-restored-state")
+                          != std::string::npos,
+                        e.what());
+  }
+  auto allowed = start_keyed_count(o, retain_all(dir.path / "chk3", 30ms), std::nullopt, sp,
+                                   true);
+  check_exact(allowed, o);
+  BOOST_REQUIRE_EQUAL(allowed.env->restore_warnings().size(), 1u);
+  BOOST_CHECK(allowed.env->restore_warnings()[0].find("'ghost'") != std::string::npos);
+}
+
 // What cannot work says why: no checkpointing, no directory.
 BOOST_AUTO_TEST_CASE(savepoints_that_cannot_be_taken_say_why) {
   temp_dir dir;
