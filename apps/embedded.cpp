@@ -44,9 +44,14 @@ public:
       .add(opts.users, "users", "distinct users (0: Mary, Alice, Bob, Cary)")
       .add(opts.seed, "seed", "click generator seed (same seed, same clicks)")
       .add(opts.batch, "batch", "clicks per message from the feeder actor");
+    opt_group{custom_options_, "global"}.add(
+      inject_failures, "inject-failures",
+      "break the running job on purpose: seed=S,kills=N,throws=N,... (as sluice run); the "
+      "host's inlet cannot rewind, so clicks taken since the restored checkpoint are lost");
   }
 
   sluice::apps::embedded_options opts;
+  std::string inject_failures;
 };
 
 } // namespace
@@ -95,6 +100,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   cfg.opts.restart = *restart;
+  std::string why;
+  auto faults = sluice::fault_injection_spec::parse(cfg.inject_failures, why);
+  if (!faults) {
+    std::cerr << "sluice-embedded: " << why << '\n';
+    return 2;
+  }
+  if (auto problem = faults->problem(checkpointing->enabled())) {
+    std::cerr << "sluice-embedded: " << *problem << '\n';
+    return 2;
+  }
+  cfg.opts.faults = *faults;
   caf::actor_system host{cfg};
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/actor_io.hpp"
+#include "actors/fault_injector.hpp"
 #include "apps/checkpoint_report.hpp"
 #include "operators/environment.hpp"
 
@@ -115,6 +116,11 @@ job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& c
     counts.name("visit-count").uid("visit-count");
     counts.sink_to(actor_outlet<user_count>(printer)).name("host-printer");
     auto job = env.execute_async("embedded-click-counts");
+    if (opts.faults.active())
+      start_fault_injector(host, job, opts.faults, [checkpoint_log, log_prefix](auto& line) {
+        if (checkpoint_log != nullptr)
+          *checkpoint_log << log_prefix + "inject-failures: " + line + "\n" << std::flush;
+      });
     auto feeder = host.spawn(click_feeder, inlet, opts);
     checkpoint_reporter checkpoints;
     for (;;) {

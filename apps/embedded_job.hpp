@@ -22,6 +22,7 @@
 #include "actors/state_config.hpp"
 #include "actors/job_status.hpp"
 #include "actors/pipeline_config.hpp"
+#include "actors/fault_injection.hpp"
 #include "actors/restart/restart_config.hpp"
 
 namespace sluice::apps {
@@ -69,6 +70,9 @@ struct embedded_options {
   /// a restart, the records the job took from it since the restored
   /// checkpoint are lost (at-most-once for the host's input).
   restart_config restart;
+  /// Faults injected into the running job (`--inject-failures`, see
+  /// actors/fault_injection.hpp); lines about them go to the checkpoint log.
+  fault_injection_spec faults;
 };
 
 /// Runs the job on `host` (whose config ran `register_sluice`) with `cfg`

@@ -198,6 +198,36 @@ BOOST_AUTO_TEST_CASE(sluice_embedded_reads_the_restart_strategy) {
   }
 }
 
+// --inject-failures works in the embedding sample too: kills and a throw
+// in user code land, the job restarts under the host's restart strategy
+// and keeps running until cancelled; a checkpoint-only fault without
+// checkpointing is refused.
+BOOST_AUTO_TEST_CASE(sluice_embedded_injects_failures) {
+  temp_dir dir;
+  auto exe = build_path("apps/sluice-embedded");
+  process p{{exe, "--clicks.count=0", "--checkpointing.interval=50ms",
+             "--inject-failures=seed=3,kills=2,throws=1,min-interval=100ms,max-interval=200ms",
+             "--restart-strategy.type=fixed-delay", "--restart-strategy.attempts=10",
+             "--restart-strategy.delay=0ms"},
+            dir.path()};
+  BOOST_REQUIRE(p.wait_for_output("visit count", 10s));
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline
+         && p.err_so_far().find("(fault 3/3)")
+              == std::string::npos)
+    std::this_thread::sleep_for(50ms);
+  p.send(SIGINT);
+  auto r = p.wait(10s);
+  BOOST_REQUIRE(!r.timed_out);
+  BOOST_CHECK_EQUAL(r.exit_code, 0);
+  BOOST_CHECK_MESSAGE(r.err.find("throw in user code (fault") != std::string::npos, r.err);
+  BOOST_CHECK_MESSAGE(r.err.find("(fault 3/3)") != std::string::npos, r.err);
+  auto bad = run({exe, "--inject-failures=commit-kills=1"}, dir.path(), 30s);
+  BOOST_CHECK_EQUAL(bad.exit_code, 2);
+  BOOST_CHECK_MESSAGE(bad.err.find("commit-kills needs checkpointing") != std::string::npos,
+                      bad.err);
+}
+
 BOOST_AUTO_TEST_CASE(sluice_embedded_exits_0_on_sigint) {
   temp_dir dir;
   process p{{build_path("apps/sluice-embedded"), "--clicks.count=0"}, dir.path()};

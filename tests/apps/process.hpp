@@ -187,6 +187,11 @@ public:
     return read_file(out_path_);
   }
 
+  /// What the program printed to stderr so far.
+  std::string err_so_far() const {
+    return read_file(err_path_);
+  }
+
   /// Waits until stdout contains `needle` or `timeout` passed.
   bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
