@@ -1,4 +1,7 @@
-// The `sluice` command line: `sluice run <job> [options]`.
+// The `sluice` command line: `sluice run <job> [options]`, plus the offline
+// verbs `checkpoints`, `inspect` and `savepoint --dispose`
+// (apps/admin_commands.hpp) and the running-job verbs `list`, `savepoint`,
+// `stop`, `cancel` and `checkpoint` (apps/job_commands.hpp).
 //
 // Options are the engine's (`--pipeline.parallelism=2`, `-p 2`,
 // `--config-file=FILE`, see --help) plus the sample jobs' own options:
@@ -18,6 +21,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +30,13 @@
 #include "actors/error.hpp"
 #include "actors/fault_injector.hpp"
 #include "actors/system_config.hpp"
+#include "apps/admin_commands.hpp"
 #include "apps/checkpoint_report.hpp"
 #include "apps/click_counts.hpp"
 #include "apps/consistency_levels.hpp"
+#include "apps/job_commands.hpp"
 #include "apps/line_source.hpp"
+#include "apps/rest_endpoint.hpp"
 #include "apps/state_examples.hpp"
 #include "apps/word_count.hpp"
 #include "operators/transactional_file_sink.hpp"
@@ -53,7 +60,9 @@ public:
            "this directory (transactional file sink; needs checkpointing.interval) instead "
            "of printing them")
       .add(from_savepoint, "from-savepoint,s",
-           "start from this retained checkpoint (its _metadata or chk-<n> directory)")
+           "start from this savepoint or retained checkpoint (its directory or _metadata)")
+      .add(allow_non_restored_state, "allow-non-restored-state",
+           "with -s: skip state of operators the job no longer has instead of failing")
       .add(inject_failures, "inject-failures",
            "break the running job on purpose: seed=S,kills=N[,min-interval=100ms,"
            "max-interval=1s,storage-failures=N,storage-delay=0ms]");
@@ -87,6 +96,7 @@ public:
   std::string input;
   std::string output;
   std::string from_savepoint;
+  bool allow_non_restored_state = false;
   std::string inject_failures;
   sluice::click_source_options gen = defaults();
 
@@ -115,7 +125,9 @@ const char* jobs
     "                      exactly-once with the same injected kills (--inject-failures,\n"
     "                      default seed=1,kills=3): expected vs observed per user\n";
 
-const std::string usage = std::string{jobs} + "options: see `sluice --help`\n";
+const std::string usage
+  = std::string{jobs} + sluice::apps::job_usage + sluice::apps::admin_usage
+    + "options: see `sluice --help`\n";
 
 /// The results of `s`: printed, or with --output written exactly once by a
 /// transactional file sink (part files appear as checkpoints complete).
@@ -190,6 +202,18 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
   return 2;
 }
 
+/// What the REST endpoint tells about the job.
+sluice::rest_job_info rest_info(const std::string& job, const cli_config& cfg) {
+  sluice::rest_job_info info;
+  info.name = job;
+  info.parallelism = static_cast<uint32_t>(cfg.pipeline().parallelism);
+  info.max_parallelism = static_cast<uint32_t>(cfg.pipeline().max_parallelism);
+  info.checkpointing = cfg.checkpointing();
+  info.state_backend = sluice::to_string(cfg.state().backend);
+  info.incremental = cfg.state().incremental;
+  return info;
+}
+
 int run_job(const std::string& job, cli_config& cfg) {
   sluice::environment env{cfg.pipeline()};
   env.set_checkpoint_config(cfg.checkpointing());
@@ -213,14 +237,31 @@ int run_job(const std::string& job, cli_config& cfg) {
   if (!cfg.from_savepoint.empty()) {
     try {
       env.restore_from(cfg.from_savepoint);
+      env.allow_non_restored_state(cfg.allow_non_restored_state);
     } catch (const sluice::exception& e) {
       std::cerr << "sluice: from-savepoint: " << e.what() << '\n';
       return 2;
     }
   }
+  if (auto problem = faults->problem(cfg.checkpointing().enabled())) {
+    std::cerr << "sluice: invalid_option: " << *problem << '\n';
+    return 2;
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  auto job_handle = env.execute_async(job);
+  auto rest = sluice::apps::rest_endpoint::start(cfg.rest(), std::cerr);
+  std::optional<sluice::job_client> submitted;
+  try {
+    submitted = env.execute_async(job);
+  } catch (const sluice::exception& e) {
+    std::cerr << "sluice: " << sluice::to_string(e.code()) << ": " << e.what() << '\n';
+    return 2;
+  }
+  auto job_handle = *submitted;
+  for (auto& warning : env.restore_warnings())
+    std::cerr << "sluice: warning: " << warning << '\n';
+  if (rest)
+    rest->add_job(job_handle, rest_info(job, cfg));
   if (faults->active())
     sluice::start_fault_injector(env.system(), job_handle, *faults, [](const std::string& line) {
       std::cerr << "sluice: inject-failures: " + line + "\n";
@@ -236,6 +277,8 @@ int run_job(const std::string& job, cli_config& cfg) {
     auto result = job_handle.wait_for(std::chrono::milliseconds{50});
     report_checkpoints();
     if (result) {
+      if (rest)
+        rest->linger(std::chrono::seconds{2});
       if (auto& r = result->restarts; r.restarts > 0)
         std::cerr << "sluice: the job restarted " << r.restarts << " times ("
                   << r.downtime.count() << " ms down, last restored checkpoint "
@@ -259,6 +302,10 @@ int run_job(const std::string& job, cli_config& cfg) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string job;
+  if (sluice::apps::is_job_command(args))
+    return sluice::apps::run_job_command(args, std::cout, std::cerr);
+  if (!args.empty() && sluice::apps::is_admin_command(args[0]))
+    return sluice::apps::run_admin_command(args, std::cout, std::cerr);
   if (!args.empty() && args[0] == "run") {
     if (args.size() < 2 || args[1].rfind("-", 0) == 0) {
       std::cerr << "sluice: run needs a job name\n" << usage;
@@ -278,7 +325,7 @@ int main(int argc, char** argv) {
       help = true;
     }
   if (help)
-    std::cout << jobs << '\n';
+    std::cout << jobs << sluice::apps::job_usage << sluice::apps::admin_usage << '\n';
   cli_config cfg;
   if (auto err = cfg.parse_args(cfg.join_long_values(args))) {
     std::cerr << "sluice: " << sluice::render(err) << '\n';

@@ -65,7 +65,8 @@ struct checkpoint_stats_entry {
   uint32_t num_acknowledged_subtasks = 0;
   /// Acked subtasks, ordered by (vertex, subtask).
   std::vector<subtask_checkpoint_stats> subtasks;
-  /// Completed: where it lives (`<dir>/<job>/chk-<n>`, or "<memory>").
+  /// Completed: where it lives: a checkpoint's `<dir>/<job>/chk-<n>/_metadata`
+  /// (memory storage: `memory://<job>/chk-<n>`), a savepoint's directory.
   std::string external_path;
   /// Completed and since subsumed (deleted).
   bool discarded = false;

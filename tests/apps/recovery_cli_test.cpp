@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(click_counts_survives_injected_kills_with_exact_final_count
   BOOST_REQUIRE(!r.timed_out);
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   for (int k = 1; k <= 3; ++k)
-    BOOST_CHECK_MESSAGE(r.err.find("(kill " + std::to_string(k) + "/3)") != std::string::npos,
+    BOOST_CHECK_MESSAGE(r.err.find("(fault " + std::to_string(k) + "/3)") != std::string::npos,
                         r.err);
   BOOST_CHECK_MESSAGE(r.err.find("the job restarted 3 times") != std::string::npos, r.err);
   std::map<std::string, int64_t> highest;
