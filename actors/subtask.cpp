@@ -373,7 +373,7 @@ void deploy(self_ptr self, deployment_ptr dep) {
         auto r = restore_operator(*dep->restore, links[i].info.operator_uid, vertex.parallelism,
                                   dep->subtask_index, max_p, links[i].op->list_state_modes(),
                                   links[i].state.get());
-        inits[i].restored = true;
+        inits[i].restored = r.found; // a new operator (no state in the snapshot) starts fresh
         inits[i].restored_checkpoint_id = dep->restore->checkpoint_id();
         inits[i].list_items = std::move(r.list_items);
         for (auto& b : r.channel_batches)
