@@ -63,7 +63,8 @@ restore_ptr load_restore_point(const std::filesystem::path& path) {
 std::vector<std::string> check_restore(const restore_point& point,
                                        const std::vector<std::string>& uids,
                                        const std::vector<std::string>& generated,
-                                       bool allow_non_restored_state) {
+                                       bool allow_non_restored_state,
+                                       uint32_t max_parallelism) {
   auto has = [](const std::vector<std::string>& xs, const std::string& x) {
     return std::find(xs.begin(), xs.end(), x) != xs.end();
   };
@@ -71,6 +72,13 @@ std::vector<std::string> check_restore(const restore_point& point,
   std::string unmatched;
   for (auto& op : point.metadata.operators) {
     if (has(uids, op.uid)) {
+      if (op.max_parallelism != max_parallelism)
+        throw exception(ec::invalid_argument,
+                        "cannot restore checkpoint " + std::to_string(point.checkpoint_id())
+                          + ": operator uid '" + op.uid + "' was snapshotted with max "
+                          "parallelism " + std::to_string(op.max_parallelism) + ", the job has "
+                          + std::to_string(max_parallelism)
+                          + " (pipeline.max-parallelism); key groups cannot be re-split");
       if (has(generated, op.uid))
         warnings.push_back("operator uid '" + op.uid
                            + "' was generated from the job's shape; set .uid(...) so its "

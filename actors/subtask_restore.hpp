@@ -75,12 +75,15 @@ restore_ptr load_restore_point(const std::filesystem::path& path);
 /// `allow_non_restored_state` (then it is skipped). Returns warnings:
 /// one per skipped operator, and one per operator in `generated` (uids
 /// sluice generated from the graph's shape: a changed job silently loses
-/// their state) that the restore matched. Throws sluice::exception
+/// their state) that the restore matched. A matched operator whose
+/// snapshot has another max parallelism than `max_parallelism` (the job's
+/// key groups) fails the restore too. Throws sluice::exception
 /// (ec::invalid_argument).
 std::vector<std::string> check_restore(const restore_point& point,
                                        const std::vector<std::string>& uids,
                                        const std::vector<std::string>& generated,
-                                       bool allow_non_restored_state);
+                                       bool allow_non_restored_state,
+                                       uint32_t max_parallelism);
 
 /// What one operator of a restoring subtask gets besides its keyed state.
 struct operator_restore {

@@ -49,7 +49,8 @@ job_client environment::execute_async(std::string job_name) {
       uids.push_back(node.uid);
     for (auto i : generated_ids)
       generated.push_back(plan.nodes[i].uid);
-    restore_warnings_ = check_restore(*restore_, uids, generated, allow_non_restored_);
+    restore_warnings_ = check_restore(*restore_, uids, generated, allow_non_restored_,
+                                      plan.config.max_parallelism);
   }
   plan.checkpointing = ckpt_;
   plan.state = state_;

@@ -186,7 +186,8 @@ BOOST_AUTO_TEST_CASE(rescaling_through_savepoints_keeps_every_key_exact) {
 }
 
 // State that maps to no operator of the job fails the restore, naming the
-// uid, unless allowed (then the job runs and the skipped state is warned
+// uid, unless allowed; another max parallelism is refused before the job
+// starts (then the job runs and the skipped state is warned
 // about). The savepoint gets an extra operator "ghost" with state.
 BOOST_AUTO_TEST_CASE(state_of_a_removed_operator_needs_allow_non_restored_state) {
   temp_dir dir;
@@ -212,6 +213,22 @@ BOOST_AUTO_TEST_CASE(state_of_a_removed_operator_needs_allow_non_restored_state)
   } catch (const sluice::exception& e) {
     BOOST_CHECK_MESSAGE(std::string{e.what()}.find("'ghost'") != std::string::npos, e.what());
     BOOST_CHECK_MESSAGE(std::string{e.what()}.find("--allow-non-restored-state")
+                          != std::string::npos,
+                        e.what());
+  }
+  // Another max parallelism cannot take the key groups: refused up front.
+  auto other = default_pipeline_config();
+  other.threads = 2;
+  other.max_parallelism = 64;
+  environment env64{other};
+  env64.set_checkpoint_config(retain_all(dir.path / "chk64", 30ms));
+  build_keyed_count_job(env64, o, std::make_shared<std::atomic<uint64_t>>(0));
+  env64.restore_from(sp).allow_non_restored_state(true);
+  try {
+    env64.execute_async("refused-64");
+    BOOST_ERROR("a restore with another max parallelism was accepted");
+  } catch (const sluice::exception& e) {
+    BOOST_CHECK_MESSAGE(std::string{e.what()}.find("max parallelism 128, the job has 64")
                           != std::string::npos,
                         e.what());
   }
