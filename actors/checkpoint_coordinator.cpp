@@ -158,6 +158,7 @@ void complete(self_ptr self, uint64_t id) {
     drop_pending_files(self->state, subsumed.id());
   }
   dispose(self->state, disposal);
+  release_claimed(self->state);
   if (final)
     st.final_completed = true;
   if (auto m = st.manual.find(id); m != st.manual.end()) {
@@ -411,8 +412,11 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
   st.subtasks = std::move(subtasks);
   st.policy.emplace(cfg);
   st.store.emplace(cfg);
-  if (plan->initial_restore) // ids continue after the restored checkpoint
+  if (plan->initial_restore) { // ids continue after the restored checkpoint
     st.ids.restore_after(plan->initial_restore->checkpoint_id());
+    if (plan->initial_restore->mode == restore_mode::claim)
+      st.claimed = plan->initial_restore;
+  }
   st.failures.emplace(cfg.tolerable_failures);
   for (auto& v : plan->vertices) {
     bool source = plan->nodes[v.chain.front()].source;

@@ -105,6 +105,11 @@ struct coordinator_state {
   std::map<uint64_t, savepoint_request> savepoints;
   /// Checkpoints triggered by hand (`checkpoint_atom`), and who waits.
   std::map<uint64_t, caf::response_promise> manual;
+  /// The snapshot the job started from in restore mode claim, until
+  /// `checkpointing.retained` of the job's own checkpoints completed and
+  /// it is deleted (then null), and how many completed so far.
+  restore_ptr claimed;
+  int32_t completed_since_claim = 0;
 };
 
 /// `subtasks[v][i]`: the deployed subtask actors; `storage`: where

@@ -48,6 +48,13 @@ void dispose(coordinator_state& st, const checkpoint_disposal& disposal) {
   st.storage->remove_files(disposal.files);
 }
 
+void release_claimed(coordinator_state& st) {
+  if (!st.claimed || ++st.completed_since_claim < st.plan->checkpointing.retained)
+    return;
+  st.claimed->discard();
+  st.claimed.reset();
+}
+
 void drop_ack_files(coordinator_state& st, uint64_t id, std::vector<std::string> files) {
   bool retained = false;
   for (auto& cp : st.store->checkpoints())

@@ -30,6 +30,12 @@ checkpoint_metadata metadata_of(coordinator_state& st, const pending_checkpoint&
 /// files no retained checkpoint references any more (shared ones included).
 void dispose(coordinator_state& st, const checkpoint_disposal& disposal);
 
+/// Restore mode claim: once `checkpointing.retained` of the job's own
+/// checkpoints completed (call it after each), the snapshot the job
+/// started from is subsumed and deleted; a failover restores from the
+/// job's own checkpoints from then on. No-op without a claimed snapshot.
+void release_claimed(coordinator_state& st);
+
 /// Files of an ack nobody will use (a refused late ack, or one of an
 /// attempt that failed over): deleted unless a retained checkpoint is that
 /// very checkpoint or references them.

@@ -32,7 +32,44 @@ void apply_keyed(keyed_state_backend& keyed, const state_file_contents& contents
 
 } // namespace
 
-restore_ptr load_restore_point(const std::filesystem::path& path) {
+const char* to_string(restore_mode mode) noexcept {
+  return mode == restore_mode::claim ? "claim" : "no_claim";
+}
+
+std::optional<restore_mode> parse_restore_mode(std::string_view text) noexcept {
+  if (text == "claim" || text == "CLAIM")
+    return restore_mode::claim;
+  if (text == "no_claim" || text == "NO_CLAIM")
+    return restore_mode::no_claim;
+  return std::nullopt;
+}
+
+size_t restore_point::discard() const noexcept {
+  namespace fs = std::filesystem;
+  if (storage) {
+    std::vector<std::string> files;
+    for (auto& op : metadata.operators)
+      for (auto& sub : op.subtasks)
+        for (auto& h : sub.handles)
+          if (!h.is_inline())
+            files.push_back(checkpoint_storage::file_of(checkpoint_id(), h));
+    size_t failed = storage->discard(checkpoint_id()) ? 0 : 1;
+    return failed + storage->remove_files(files);
+  }
+  std::error_code err;
+  size_t failed = 0;
+  if (!fs::remove(savepoint_dir / "_metadata", err) && err)
+    return 1; // still a savepoint: leave its files
+  for (auto& op : metadata.operators)
+    for (auto& sub : op.subtasks)
+      for (auto& h : sub.handles)
+        if (!h.is_inline() && !fs::remove(savepoint_dir / h.relative_path, err) && err)
+          ++failed;
+  fs::remove(savepoint_dir, err); // only when empty
+  return failed;
+}
+
+std::shared_ptr<restore_point> load_restore_point(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   auto md = read_metadata_file(path);
   std::error_code err;

@@ -29,6 +29,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,22 @@
 
 namespace sluice {
 
+/// Who owns the snapshot a job starts from (Flink's restore modes):
+///   no_claim  the user: the job never deletes it and its first checkpoint
+///             is a full one that references none of its files (default);
+///   claim     the job: once `checkpointing.retained` newer checkpoints of
+///             the job completed, it is subsumed and deleted like one of the
+///             job's own (a savepoint's directory goes too). The user must
+///             not start another job from it.
+enum class restore_mode { no_claim, claim };
+
+/// "no_claim" / "claim".
+const char* to_string(restore_mode mode) noexcept;
+
+/// Parses "no_claim" / "claim" (also Flink's upper-case spelling); nullopt
+/// otherwise.
+std::optional<restore_mode> parse_restore_mode(std::string_view text) noexcept;
+
 /// A completed checkpoint to restore a job attempt from.
 struct restore_point {
   /// Where a checkpoint's files are (null for a savepoint).
@@ -47,6 +65,7 @@ struct restore_point {
   /// checkpoint): its handles name files inside it.
   std::filesystem::path savepoint_dir;
   checkpoint_metadata metadata;
+  restore_mode mode = restore_mode::no_claim;
 
   uint64_t checkpoint_id() const noexcept {
     return metadata.checkpoint_id;
@@ -54,6 +73,13 @@ struct restore_point {
 
   /// Reads one of the metadata's handles (blocking).
   state_file_contents read(const state_handle& h, key_group_range wanted) const;
+
+  /// Deletes the snapshot (restore mode claim, once subsumed): `_metadata`
+  /// first, so a half-deleted snapshot no longer exists, then every state
+  /// file its handles name (shared ones of a checkpoint included), then the
+  /// checkpoint's or savepoint's directory when it ended up empty. Blocking;
+  /// never throws: returns how many files could not be removed.
+  size_t discard() const noexcept;
 };
 
 using restore_ptr = std::shared_ptr<const restore_point>;
@@ -67,7 +93,7 @@ using restore_ptr = std::shared_ptr<const restore_point>;
 /// or damaged; ec::invalid_argument when a checkpoint's directory is not
 /// named after the checkpoint it holds (a moved checkpoint: take a
 /// savepoint to move state).
-restore_ptr load_restore_point(const std::filesystem::path& path);
+std::shared_ptr<restore_point> load_restore_point(const std::filesystem::path& path);
 
 /// Checks that `point` fits the job whose operator uids are `uids` before
 /// anything runs (Flink's savepoint restore rules): state of an operator

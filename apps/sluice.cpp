@@ -63,6 +63,9 @@ public:
            "start from this savepoint or retained checkpoint (its directory or _metadata)")
       .add(allow_non_restored_state, "allow-non-restored-state",
            "with -s: skip state of operators the job no longer has instead of failing")
+      .add(restore_mode, "restore-mode",
+           "with -s: who owns the snapshot: no_claim (the user; default) or claim (the "
+           "job deletes it once subsumed)")
       .add(inject_failures, "inject-failures",
            "break the running job on purpose: seed=S,kills=N[,min-interval=100ms,"
            "max-interval=1s,storage-failures=N,storage-delay=0ms]");
@@ -97,6 +100,7 @@ public:
   std::string output;
   std::string from_savepoint;
   bool allow_non_restored_state = false;
+  std::string restore_mode = "no_claim";
   std::string inject_failures;
   sluice::click_source_options gen = defaults();
 
@@ -234,9 +238,15 @@ int run_job(const std::string& job, cli_config& cfg) {
   }
   if (auto rc = build_job(job, cfg, env); rc != 0)
     return rc;
+  auto mode = sluice::parse_restore_mode(cfg.restore_mode);
+  if (!mode) {
+    std::cerr << "sluice: invalid_option: restore-mode must be no_claim or claim, got '"
+              << cfg.restore_mode << "'\n";
+    return 2;
+  }
   if (!cfg.from_savepoint.empty()) {
     try {
-      env.restore_from(cfg.from_savepoint);
+      env.restore_from(cfg.from_savepoint, *mode);
       env.allow_non_restored_state(cfg.allow_non_restored_state);
     } catch (const sluice::exception& e) {
       std::cerr << "sluice: from-savepoint: " << e.what() << '\n';

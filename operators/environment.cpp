@@ -59,8 +59,10 @@ job_client environment::execute_async(std::string job_name) {
   return rt().submit(std::move(plan));
 }
 
-environment& environment::restore_from(const std::filesystem::path& path) {
-  restore_ = load_restore_point(path);
+environment& environment::restore_from(const std::filesystem::path& path, restore_mode mode) {
+  auto point = load_restore_point(path);
+  point->mode = mode;
+  restore_ = std::move(point);
   return *this;
 }
 

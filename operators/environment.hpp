@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "actors/runtime.hpp"
+#include "actors/subtask_restore.hpp"
 #include "operators/sources.hpp"
 #include "operators/stream.hpp"
 
@@ -93,8 +94,11 @@ public:
   /// operator state restored by operator uid, sources continuing from their
   /// offsets, checkpoint ids after the restored one. Throws
   /// sluice::exception naming the path when it holds no readable checkpoint
-  /// (see load_restore_point).
-  environment& restore_from(const std::filesystem::path& path);
+  /// (see load_restore_point). `mode` says who owns the snapshot
+  /// afterwards (restore_mode: no_claim leaves it to the user; claim lets
+  /// the job delete it once subsumed).
+  environment& restore_from(const std::filesystem::path& path,
+                            restore_mode mode = restore_mode::no_claim);
 
   /// Whether state of operators the job no longer has may be skipped when
   /// restoring (Flink's --allow-non-restored-state); default false: such a

@@ -222,6 +222,16 @@ BOOST_AUTO_TEST_CASE(a_missing_or_damaged_checkpoint_path_exits_2) {
   BOOST_CHECK_MESSAGE(r.err.find("no-such-chk") != std::string::npos, r.err);
 }
 
+BOOST_AUTO_TEST_CASE(an_unknown_restore_mode_exits_2_naming_it) {
+  temp_dir dir;
+  auto r = run({build_path("apps/sluice"), "run", "click-counts", "--restore-mode", "legacy"},
+               dir.path(), 30s);
+  BOOST_CHECK_EQUAL(r.exit_code, 2);
+  BOOST_CHECK_MESSAGE(r.err.find("restore-mode must be no_claim or claim, got 'legacy'")
+                        != std::string::npos,
+                      r.err);
+}
+
 BOOST_AUTO_TEST_CASE(output_without_checkpointing_exits_2) {
   temp_dir dir;
   auto r = run({build_path("apps/sluice"), "run", "click-counts", "--output",

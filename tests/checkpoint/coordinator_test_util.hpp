@@ -173,11 +173,12 @@ inline running_job start_probe_job(const probe_job_options& o, const checkpoint_
 
 /// Submits the keyed-count job (keyed_count_job.hpp), with `restart` as its
 /// restart strategy when given, started from the savepoint or checkpoint
-/// `restore` when given; returns at once.
+/// `restore` when given (in restore `mode`); returns at once.
 inline running_job start_keyed_count(const keyed_count_options& o, const checkpoint_config& cfg,
                                      std::optional<restart_config> restart = std::nullopt,
                                      std::optional<std::filesystem::path> restore = std::nullopt,
-                                     bool allow_non_restored_state = false) {
+                                     bool allow_non_restored_state = false,
+                                     restore_mode mode = restore_mode::no_claim) {
   auto pc = default_pipeline_config();
   pc.threads = 2;
   auto env = std::make_unique<environment>(pc);
@@ -186,7 +187,7 @@ inline running_job start_keyed_count(const keyed_count_options& o, const checkpo
   if (restart)
     env->set_restart_config(*restart);
   if (restore)
-    env->restore_from(*restore).allow_non_restored_state(allow_non_restored_state);
+    env->restore_from(*restore, mode).allow_non_restored_state(allow_non_restored_state);
   auto probe = std::make_shared<job_probe>();
   auto seen = std::make_shared<std::atomic<uint64_t>>(0);
   build_keyed_count_job(*env, o, seen);
