@@ -40,6 +40,7 @@ using subtask_actor = caf::typed_actor<
   caf::reacts_to<run_atom>,
   /// From itself: the buffer timeout expired; send partial batches.
   caf::reacts_to<flush_atom>,
+  caf::reacts_to<timer_atom>,
   /// From a downstream subtask: more credit on one output channel.
   caf::reacts_to<credit_msg>,
   /// From itself: handle items waiting in the input queues.

@@ -11,6 +11,8 @@ using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
 /// subtask -> itself: buffer timeout expired, send partial batches.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+/// A subtask's processing-time timer is due (operator_chain::fire_processing_time).
+using timer_atom = caf::atom_constant<caf::atom("proctimer")>;
 /// subtask -> itself: handle queued input items.
 using pump_atom = caf::atom_constant<caf::atom("pump")>;
 /// inlet actor -> itself: the inlet has room again; push held batches.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <typeinfo>
 #include <utility>
@@ -26,6 +27,24 @@ public:
 
   /// Type of the records, for diagnostics and checked downcasts.
   virtual const std::type_info& record_type() const noexcept = 0;
+
+  /// Event-time timestamps of the records (Flink's StreamRecord
+  /// timestamp, milliseconds), one per record in order; empty when the
+  /// records carry none (no timestamp assigner upstream). Operators that
+  /// turn records into records pass them on (timestamps_like).
+  const std::vector<int64_t>& timestamps() const noexcept {
+    return timestamps_;
+  }
+
+protected:
+  batch() = default;
+
+  /// Precondition: ts is empty or has one timestamp per record.
+  explicit batch(std::vector<int64_t> ts) : timestamps_(std::move(ts)) {
+  }
+
+private:
+  std::vector<int64_t> timestamps_;
 };
 
 using batch_ptr = std::shared_ptr<const batch>;
@@ -37,6 +56,11 @@ public:
   typed_batch() = default;
 
   explicit typed_batch(std::vector<T> records) : records_(std::move(records)) {
+  }
+
+  /// Precondition: ts is empty or ts.size() == records.size().
+  typed_batch(std::vector<T> records, std::vector<int64_t> ts)
+    : batch(std::move(ts)), records_(std::move(records)) {
   }
 
   size_t size() const noexcept override {
@@ -59,6 +83,13 @@ private:
 template <class T>
 batch_ptr make_batch(std::vector<T> records) {
   return std::make_shared<const typed_batch<T>>(std::move(records));
+}
+
+/// Publishes `records` with their timestamps (`ts` empty: none).
+/// Precondition: ts is empty or ts.size() == records.size().
+template <class T>
+batch_ptr make_batch(std::vector<T> records, std::vector<int64_t> ts) {
+  return std::make_shared<const typed_batch<T>>(std::move(records), std::move(ts));
 }
 
 /// Views `b` as a batch of T. Precondition: `b.record_type() == typeid(T)`;

@@ -4,8 +4,9 @@
 // A batch_codec is a pair of plain function pointers bound to one record
 // type T: the output gate picks the codec when it learns its record type and
 // encodes batch by batch; restore decodes the bytes back into a batch_ptr.
-// The bytes are CAF 0.17's binary serialization of the std::vector<T> of
-// records (snapshot/state_codec.hpp); `type_fingerprint` is
+// The bytes are CAF 0.17's binary serialization of the pair (std::vector<T>
+// of records, std::vector<int64_t> of their timestamps, empty when none)
+// (snapshot/state_codec.hpp); `type_fingerprint` is
 // type_fingerprint<std::vector<T>>() for callers that store it beside the
 // bytes and check it before decoding.
 //
@@ -21,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <typeinfo>
 #include <vector>
 
@@ -55,10 +57,16 @@ batch_codec make_batch_codec() {
     batch_codec codec;
     codec.encode = [](const batch& b, std::string& out) {
       assert(b.record_type() == typeid(T));
-      encode_value(records_of<T>(b), out);
+      // A copy: channel state only (bounded by the credit window).
+      encode_value(std::make_pair(records_of<T>(b), b.timestamps()), out);
     };
     codec.decode = [](std::string_view bytes, std::string_view what) -> batch_ptr {
-      return make_batch(decode_value<std::vector<T>>(bytes, what));
+      auto [records, ts] = decode_value<std::pair<std::vector<T>, std::vector<int64_t>>>(bytes, what);
+      if (!ts.empty() && ts.size() != records.size())
+        throw exception(ec::corrupt_file, std::string{what} + ": " + std::to_string(ts.size())
+                                            + " timestamps for " + std::to_string(records.size())
+                                            + " records");
+      return make_batch(std::move(records), std::move(ts));
     };
     codec.type_fingerprint = sluice::type_fingerprint<std::vector<T>>();
     return codec;

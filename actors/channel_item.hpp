@@ -12,7 +12,9 @@
 namespace sluice {
 
 struct channel_item {
-  enum class kind : uint8_t { data, watermark, barrier, end_of_stream };
+  /// watermark_status: the sender's stream went idle (time 1) or active
+  /// again (time 0) (Flink's WatermarkStatus).
+  enum class kind : uint8_t { data, watermark, barrier, end_of_stream, watermark_status };
 
   kind what = kind::data;
   /// Records of a data item; null otherwise.
@@ -37,6 +39,9 @@ struct channel_item {
   }
   static channel_item barrier(uint64_t id, timestamp ts, bool savepoint = false) {
     return {kind::barrier, nullptr, id, ts, savepoint};
+  }
+  static channel_item watermark_status(bool idle) {
+    return {kind::watermark_status, nullptr, 0, idle ? 1 : 0};
   }
   static channel_item end_of_stream() {
     return {kind::end_of_stream, nullptr, 0, 0};

@@ -115,6 +115,9 @@ void add_sluice_options(caf::actor_system_config& cfg) {
     .add<uint32_t>("batch-size", "records per batch crossing actors")
     .add<caf::timespan>("buffer-timeout",
                         "send a partly filled batch after this long (e.g. 100ms)")
+    .add<caf::timespan>("auto-watermark-interval",
+                        "how often timestamp assigners emit their periodic watermark "
+                        "(e.g. 200ms; 0: off)")
     .add<uint32_t>("buffers-per-channel",
                    "credit window: batches a sender may have in flight per channel");
   caf::actor_system_config::opt_group{options, "heartbeat"}
@@ -132,6 +135,10 @@ caf::expected<pipeline_config> read_pipeline_config(const caf::actor_system_conf
   caf::timespan timeout = result.buffer_timeout;
   timeout = caf::get_or(cfg, "pipeline.buffer-timeout", timeout);
   result.buffer_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+  caf::timespan watermark_interval = result.auto_watermark_interval;
+  watermark_interval = caf::get_or(cfg, "pipeline.auto-watermark-interval", watermark_interval);
+  result.auto_watermark_interval
+    = std::chrono::duration_cast<std::chrono::milliseconds>(watermark_interval);
   result.buffers_per_channel = caf::get_or(cfg, "pipeline.buffers-per-channel",
                                            result.buffers_per_channel);
   for (auto [name, field] : {std::pair{"heartbeat.interval", &result.heartbeat_interval},

@@ -39,7 +39,8 @@ namespace sluice {
 
 /// `register_sluice` calls it; does nothing when the config has them
 /// already. Adds the `pipeline.*` options (`parallelism`, `max-parallelism`,
-/// `batch-size`, `buffer-timeout`, `buffers-per-channel`), every
+/// `batch-size`, `buffer-timeout`, `auto-watermark-interval`,
+/// `buffers-per-channel`), every
 /// `checkpointing.*`, every `state.*` and every `restart-strategy.*` option
 /// to a host's config, so its command line (`--pipeline.parallelism=2`),
 /// config file (`[pipeline]`, `[checkpointing]`, `[state]`,

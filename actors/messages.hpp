@@ -74,12 +74,15 @@ struct watermark_msg {
   uint32_t channel = 0;
   uint64_t seq = 0;
   timestamp watermark = 0;
+  /// A watermark (0), or the sender's stream went idle (1) or active
+  /// again (2) (Flink's WatermarkStatus; `watermark` unused then).
+  uint8_t status = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watermark_msg& x) {
   return f(caf::meta::type_name("watermark_msg"), x.attempt, x.channel, x.seq,
-           x.watermark);
+           x.watermark, x.status);
 }
 
 /// The sender will send nothing more on this channel.

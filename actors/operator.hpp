@@ -44,6 +44,9 @@ struct subtask_info {
   uint32_t max_parallelism = 128;
   /// Attempt id of the job (increases on every restart).
   uint64_t attempt = 0;
+  /// The job's pipeline.auto-watermark-interval in ms (0: off), for
+  /// timestamp assigners.
+  int64_t auto_watermark_interval_ms = 200;
 
   /// "name (i/n)", Flink's way of naming a subtask, 1-based.
   std::string display_name() const {
@@ -74,6 +77,14 @@ public:
   /// operator (sources and watermark assigners call it).
   virtual void emit_watermark(timestamp wm) = 0;
 
+  /// Announces that this operator's output stream went idle (no records
+  /// nor watermarks for a while: downstream computes its watermark without
+  /// it) or active again (Flink's WatermarkStatus; watermark assigners with
+  /// idleness call it). Hosts without downstream ignore it.
+  virtual void emit_watermark_status(bool idle) {
+    (void) idle;
+  }
+
   /// Keyed state of this operator; nullptr unless the operator is keyed.
   virtual keyed_state_backend* keyed_state() noexcept = 0;
 
@@ -82,6 +93,13 @@ public:
 
   /// Wall-clock processing time in milliseconds since the epoch.
   virtual timestamp processing_time() const noexcept = 0;
+
+  /// Asks the host to call this operator's `on_processing_time` once the
+  /// wall clock reached `at` (ms since the epoch; a time in the past: as
+  /// soon as possible). Requests are not queued: the host keeps the
+  /// earliest one per operator and forgets it once it called back, so an
+  /// operator asks again for its next time from the callback.
+  virtual void request_processing_time(timestamp at) = 0;
 
   virtual operator_metrics& metrics() noexcept = 0;
 
@@ -136,7 +154,8 @@ struct initialization_context {
 
 /// An operator: one stage of a chain. Every hook but `process` has a no-op
 /// default. Call order: initialize_state, open, then any number of
-/// process / on_watermark / snapshot_state / notify_*, then close (only at
+/// process / on_watermark / on_processing_time / snapshot_state / notify_*,
+/// then close (only at
 /// end of input: a cancelled or failed subtask is not closed, it is
 /// destroyed).
 class stream_operator {
@@ -159,6 +178,21 @@ public:
   virtual void on_watermark(timestamp wm, operator_context& ctx) {
     (void) wm;
     (void) ctx;
+  }
+
+  /// The wall clock reached a time this operator asked for with
+  /// `request_processing_time` (`now` is the current processing time).
+  virtual void on_processing_time(timestamp now, operator_context& ctx) {
+    (void) now;
+    (void) ctx;
+  }
+
+  /// Whether the host forwards the watermarks this operator receives once
+  /// `on_watermark` returned. False for an operator that makes its own
+  /// (a timestamp and watermark assigner): then only the end-of-input
+  /// watermark (max_timestamp) is forwarded; the operator emits the rest.
+  virtual bool forwards_watermarks() const noexcept {
+    return true;
   }
 
   /// Synchronous part of a checkpoint (called when barrier n is processed).

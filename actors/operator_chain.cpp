@@ -1,5 +1,6 @@
 #include "actors/operator_chain.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 
@@ -21,6 +22,13 @@ public:
 
   void emit_watermark(timestamp wm) override {
     chain_.watermark_from(index_, wm);
+  }
+
+  void emit_watermark_status(bool idle) override {
+    // Operators after this one keep their watermark; only the chain's
+    // output tells downstream.
+    if (chain_.on_output_status)
+      chain_.on_output_status(idle);
   }
 
   keyed_state_backend* keyed_state() noexcept override {
@@ -45,7 +53,17 @@ public:
     return chain_.links_[index_].info;
   }
 
+  void request_processing_time(timestamp at) override {
+    if (at >= requested_)
+      return;
+    requested_ = at;
+    if (chain_.on_processing_time_request)
+      chain_.on_processing_time_request(at);
+  }
+
   timestamp watermark_ = min_timestamp;
+  /// Earliest processing time the operator asked to be called at.
+  timestamp requested_ = max_timestamp;
   operator_metrics metrics_;
 
 private:
@@ -138,9 +156,11 @@ void operator_chain::watermark_from(size_t index, timestamp wm) {
     ctx.watermark_ = wm;
     auto saved = active_;
     active_ = next;
-    links_[next].op->on_watermark(wm, ctx);
+    auto& op = *links_[next].op;
+    op.on_watermark(wm, ctx);
     active_ = saved;
-    watermark_from(next, wm);
+    if (op.forwards_watermarks() || wm == max_timestamp)
+      watermark_from(next, wm);
     return;
   }
   if (wm > output_watermark_) {
@@ -162,6 +182,29 @@ void operator_chain::finish_input() {
     links_[active_].op->close(*contexts_[active_]);
   active_ = 0;
   end_state_batches();
+}
+
+void operator_chain::fire_processing_time(timestamp now) {
+  for (active_ = 0; active_ < links_.size(); ++active_) {
+    auto& ctx = *contexts_[active_];
+    if (ctx.requested_ > now)
+      continue;
+    ctx.requested_ = max_timestamp;
+    links_[active_].op->on_processing_time(now, ctx);
+  }
+  active_ = 0;
+  end_state_batches();
+}
+
+timestamp operator_chain::next_processing_time() const noexcept {
+  auto next = max_timestamp;
+  for (auto& ctx : contexts_)
+    next = std::min(next, ctx->requested_);
+  return next;
+}
+
+timestamp operator_chain::processing_time() noexcept {
+  return contexts_.front()->processing_time();
 }
 
 void operator_chain::flush() {

@@ -72,6 +72,18 @@ public:
   /// it).
   void finish_input();
 
+  /// Calls `on_processing_time(now)` of every operator whose requested
+  /// processing time (operator_context::request_processing_time) is at or
+  /// before `now`, head first.
+  void fire_processing_time(timestamp now);
+
+  /// The earliest processing time an operator asked for; max_timestamp
+  /// when none.
+  timestamp next_processing_time() const noexcept;
+
+  /// The wall clock as operators see it (ms since the epoch).
+  timestamp processing_time() noexcept;
+
   /// Hands all buffered partial batches to the sinks.
   void flush();
 
@@ -123,6 +135,15 @@ public:
   /// Watermarks leaving the chain are reported here (the subtask forwards
   /// them on every output channel after flushing).
   std::function<void(timestamp)> on_output_watermark;
+
+  /// An operator asked to be called back at processing time `at` (earlier
+  /// than what it asked before): the subtask schedules
+  /// `fire_processing_time` then.
+  std::function<void(timestamp)> on_processing_time_request;
+
+  /// An operator declared its output idle (true) or active again: the
+  /// subtask tells every output channel.
+  std::function<void(bool)> on_output_status;
 
 private:
   /// Ends the state backends' batch (lmdb commits its write transaction):

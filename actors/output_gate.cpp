@@ -33,6 +33,10 @@ void output_gate::transport::operator()(size_t ch, channel_item x) {
     case channel_item::kind::end_of_stream:
       caf::anon_send(to, eos_msg{g.attempt_, channel, g.sent_[ch]});
       break;
+    case channel_item::kind::watermark_status:
+      caf::anon_send(to, watermark_msg{g.attempt_, channel, g.sent_[ch], 0,
+                                       static_cast<uint8_t>(x.time != 0 ? 1 : 2)});
+      break;
   }
 }
 
@@ -47,6 +51,10 @@ void output_gate::broadcast(const channel_item& x) {
 
 void output_gate::broadcast_watermark(timestamp wm) {
   broadcast(channel_item::watermark(wm));
+}
+
+void output_gate::broadcast_watermark_status(bool idle) {
+  broadcast(channel_item::watermark_status(idle));
 }
 
 void output_gate::broadcast_barrier(uint64_t checkpoint_id, timestamp ts, bool savepoint) {

@@ -27,6 +27,8 @@ public:
   void send(size_t channel, batch_ptr b) override;
 
   void broadcast_watermark(timestamp wm);
+  /// The stream on every channel went idle (true) or active again.
+  void broadcast_watermark_status(bool idle);
   void broadcast_barrier(uint64_t checkpoint_id, timestamp ts, bool savepoint = false);
   void broadcast_end_of_stream();
 

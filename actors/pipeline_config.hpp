@@ -21,6 +21,9 @@ struct pipeline_config {
   uint32_t batch_size = SLUICE_DEFAULT_PIPELINE_BATCH_SIZE;
   /// A partly filled output batch is sent at the latest after this long.
   std::chrono::milliseconds buffer_timeout{100};
+  /// How often timestamp assigners emit their generator's watermark
+  /// (Flink's pipeline.auto-watermark-interval); 0: periodic emission off.
+  std::chrono::milliseconds auto_watermark_interval{200};
   /// CAF scheduler threads of an own actor system (0: one per core).
   uint32_t threads = SLUICE_DEFAULT_PIPELINE_THREADS;
   /// Credit window: data batches a sender may have in flight per channel

@@ -97,6 +97,38 @@ void schedule_flush(self_ptr self) {
   self->delayed_send(self, st.dep->plan->config.buffer_timeout, flush_atom::value);
 }
 
+/// Tells every output channel that this subtask's output went idle or
+/// active again (after sending what is buffered).
+void broadcast_status(self_ptr self, bool idle) {
+  auto& st = self->state;
+  st.chain->flush();
+  for (auto& out : st.outputs)
+    out->broadcast_watermark_status(idle);
+}
+
+/// Makes sure a timer_atom arrives by processing time `at` (ms).
+void schedule_timer(self_ptr self, timestamp at) {
+  auto& st = self->state;
+  if (at >= st.timer_at)
+    return;
+  st.timer_at = at;
+  auto delay = std::max<timestamp>(0, at - st.chain->processing_time());
+  self->delayed_send(self, std::chrono::milliseconds{delay}, timer_atom::value);
+}
+
+/// A processing-time timer is due: the chain's operators that asked run.
+void on_timer(self_ptr self) {
+  auto& st = self->state;
+  st.timer_at = INT64_MAX;
+  if (!st.chain || st.finishing)
+    return;
+  if (!guarded(self, [&] { st.chain->fire_processing_time(st.chain->processing_time()); }))
+    return;
+  schedule_flush(self);
+  if (auto next = st.chain->next_processing_time(); next != max_timestamp)
+    schedule_timer(self, next);
+}
+
 /// Asks for a `pump` when queued input can be handled.
 void schedule_pump(self_ptr self) {
   auto& st = self->state;
@@ -192,9 +224,19 @@ bool handle(self_ptr self, uint32_t ch, channel_item& x) {
       return true;
     }
     case channel_item::kind::watermark:
-      if (auto wm = st.watermarks->update(ch, x.time))
-        return guarded(self, [&] { st.chain->process_watermark(*wm); });
+    case channel_item::kind::watermark_status: {
+      bool was_idle = st.watermarks->all_idle();
+      std::optional<timestamp> wm;
+      if (x.what == channel_item::kind::watermark)
+        wm = st.watermarks->update(ch, x.time);
+      else
+        wm = x.time != 0 ? st.watermarks->mark_idle(ch) : st.watermarks->mark_active(ch);
+      if (wm && !guarded(self, [&] { st.chain->process_watermark(*wm); }))
+        return false;
+      if (st.watermarks->all_idle() != was_idle)
+        broadcast_status(self, !was_idle);
       return true;
+    }
     case channel_item::kind::barrier:
       return on_barrier(self, ch, x.checkpoint_id, x.time, x.savepoint);
     case channel_item::kind::end_of_stream:
@@ -352,6 +394,7 @@ void deploy(self_ptr self, deployment_ptr dep) {
     l.info.parallelism = vertex.parallelism;
     l.info.max_parallelism = max_p;
     l.info.attempt = dep->attempt;
+    l.info.auto_watermark_interval_ms = plan.config.auto_watermark_interval.count();
     links.push_back(std::move(l));
   }
   // Operator factories are user code, and an lmdb environment may fail to
@@ -400,6 +443,8 @@ void deploy(self_ptr self, deployment_ptr dep) {
     }
     st.chain = std::make_unique<operator_chain>(std::move(links), std::move(routers),
                                                 std::move(sinks));
+    st.chain->on_processing_time_request = [self](timestamp at) { schedule_timer(self, at); };
+    st.chain->on_output_status = [self](bool idle) { broadcast_status(self, idle); };
     st.chain->on_output_watermark = [self](timestamp wm) {
       self->state.chain->flush();
       for (auto& out : self->state.outputs)
@@ -442,7 +487,9 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
     },
     [=](const watermark_msg& m) {
       if (accept(self, m.attempt, m.channel, m.seq, false))
-        enqueue(self, m.channel, channel_item::watermark(m.watermark));
+        enqueue(self, m.channel,
+                m.status == 0 ? channel_item::watermark(m.watermark)
+                              : channel_item::watermark_status(m.status == 1));
     },
     [=](const eos_msg& m) {
       if (accept(self, m.attempt, m.channel, m.seq, false, true)) {
@@ -457,6 +504,7 @@ subtask(subtask_actor::stateful_pointer<subtask_state> self) {
       if (!st.finishing)
         guarded(self, [&] { st.chain->flush(); });
     },
+    [=](timer_atom) { on_timer(self); },
     [=](const credit_msg& m) { on_credit(self, m); },
     [=](pump_atom) { pump(self); },
     [=](const trigger_msg& m) { on_trigger(self, m); },

@@ -89,6 +89,8 @@ struct subtask_state {
   batch_codec input_codec;
   std::chrono::steady_clock::time_point unaligned_start;
   bool flush_scheduled = false;
+  /// Processing time (ms) of the earliest timer_atom scheduled; max when none.
+  int64_t timer_at = INT64_MAX;
   bool pump_scheduled = false;
   /// The head source stopped for lack of credit.
   bool source_paused = false;

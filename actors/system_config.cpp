@@ -137,6 +137,7 @@ pipeline_config default_pipeline_config() {
       out = std::chrono::duration_cast<std::chrono::milliseconds>(*span);
   };
   set(cfg.buffer_timeout, SLUICE_DEFAULT_PIPELINE_BUFFER_TIMEOUT);
+  set(cfg.auto_watermark_interval, SLUICE_DEFAULT_PIPELINE_AUTO_WATERMARK_INTERVAL);
   set(cfg.heartbeat_interval, SLUICE_DEFAULT_HEARTBEAT_INTERVAL);
   set(cfg.heartbeat_timeout, SLUICE_DEFAULT_HEARTBEAT_TIMEOUT);
   return cfg;
@@ -183,6 +184,10 @@ caf::error validate(const pipeline_config& cfg) {
   if (cfg.buffer_timeout.count() < 0)
     return invalid("buffer-timeout", std::to_string(cfg.buffer_timeout.count()) + "ms",
                    "must not be negative");
+  if (cfg.auto_watermark_interval.count() < 0)
+    return invalid("auto-watermark-interval",
+                   std::to_string(cfg.auto_watermark_interval.count()) + "ms",
+                   "must not be negative (0ms: periodic watermarks off)");
   if (cfg.threads > 1024)
     return invalid("threads", std::to_string(cfg.threads),
                    "must be between 0 (one per core) and 1024");
@@ -204,6 +209,7 @@ caf::error validate(const pipeline_config& cfg) {
 system_config::system_config() {
   pipeline_ = default_pipeline_config();
   buffer_timeout_ = pipeline_.buffer_timeout;
+  auto_watermark_interval_ = pipeline_.auto_watermark_interval;
   heartbeat_interval_ = pipeline_.heartbeat_interval;
   heartbeat_timeout_ = pipeline_.heartbeat_timeout;
   opt_group{custom_options_, "rest"}
@@ -222,6 +228,8 @@ system_config::system_config() {
     .add(pipeline_.batch_size, "batch-size", "records per batch crossing actors")
     .add(buffer_timeout_, "buffer-timeout",
          "send a partly filled batch after this long (e.g. 100ms)")
+    .add(auto_watermark_interval_, "auto-watermark-interval",
+         "how often timestamp assigners emit their periodic watermark (e.g. 200ms; 0: off)")
     .add(pipeline_.threads, "threads",
          "CAF scheduler threads of an own actor system (0: one per core)")
     .add(pipeline_.buffers_per_channel, "buffers-per-channel",
@@ -356,6 +364,8 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
       cp_.unaligned = false;
   pipeline_.buffer_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(buffer_timeout_);
+  pipeline_.auto_watermark_interval
+    = std::chrono::duration_cast<std::chrono::milliseconds>(auto_watermark_interval_);
   pipeline_.heartbeat_interval
     = std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat_interval_);
   pipeline_.heartbeat_timeout

@@ -82,6 +82,7 @@ private:
 
   pipeline_config pipeline_;
   caf::timespan buffer_timeout_;
+  caf::timespan auto_watermark_interval_;
   caf::timespan heartbeat_interval_;
   caf::timespan heartbeat_timeout_;
   checkpoint_config checkpointing_;

@@ -38,6 +38,7 @@
 #include "apps/line_source.hpp"
 #include "apps/rest_endpoint.hpp"
 #include "apps/state_examples.hpp"
+#include "apps/window_examples.hpp"
 #include "apps/word_count.hpp"
 #include "operators/transactional_file_sink.hpp"
 
@@ -124,6 +125,13 @@ const char* jobs
     "  map-state-average           the same, values kept in a map\n"
     "  reducing-state-sum          running sum per key, printed divided by the count\n"
     "  aggregating-state-contains  per key \"Contains-3.0-5.0-...\" of its values\n"
+    "window examples (the seed's windows over a fixed timestamped input; window-stats:\n"
+    "the click generator, generator.*):\n"
+    "  sliding-word-count    word counts of the last 10 s, every 5 s (event time)\n"
+    "  count-window-max      per key, the max of every 5 values\n"
+    "  tumbling-sum          the sum of every 5 s (event time)\n"
+    "  count-window-average  the average of every 3 values\n"
+    "  window-stats          per URL and 10 s window: clicks and distinct users\n"
     "fault tolerance:\n"
     "  consistency-levels  the same visit count under at-most-once, at-least-once and\n"
     "                      exactly-once with the same injected kills (--inject-failures,\n"
@@ -200,6 +208,26 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
   }
   if (job == "aggregating-state-contains") {
     sluice::apps::aggregating_state_contains(env).print();
+    return 0;
+  }
+  if (job == "sliding-word-count") {
+    sluice::apps::sliding_word_count(env).print();
+    return 0;
+  }
+  if (job == "count-window-max") {
+    sluice::apps::count_window_max(env).print();
+    return 0;
+  }
+  if (job == "tumbling-sum") {
+    sluice::apps::tumbling_sum(env).print();
+    return 0;
+  }
+  if (job == "count-window-average") {
+    sluice::apps::count_window_average(env).print();
+    return 0;
+  }
+  if (job == "window-stats") {
+    sluice::apps::window_stats(env, cfg.gen).print();
     return 0;
   }
   std::cerr << "sluice: unknown job '" << job << "'\n" << usage;

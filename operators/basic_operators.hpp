@@ -1,9 +1,10 @@
 // Stateless one-input operators: map, filter, flat_map. Plain objects (no
 // CAF): one virtual call per batch, the user function inlined per record,
 // one output vector per batch (no allocation per record unless the user's
-// records allocate).
+// records allocate). Each output record carries its input's timestamp.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "actors/operator.hpp"
@@ -23,7 +24,7 @@ public:
     out.reserve(xs.size());
     for (auto& x : xs)
       out.push_back(fn_(x));
-    ctx.emit(make_batch(std::move(out)));
+    ctx.emit(make_batch(std::move(out), in->timestamps()));
   }
 
 private:
@@ -38,14 +39,19 @@ public:
 
   void process(const batch_ptr& in, operator_context& ctx) override {
     auto& xs = records_of<T>(*in);
+    auto& ts = in->timestamps();
     std::vector<T> out;
-    for (auto& x : xs)
-      if (fn_(x))
-        out.push_back(x);
+    std::vector<int64_t> out_ts;
+    for (size_t i = 0; i < xs.size(); ++i)
+      if (fn_(xs[i])) {
+        out.push_back(xs[i]);
+        if (!ts.empty())
+          out_ts.push_back(ts[i]);
+      }
     if (out.size() == xs.size())
       ctx.emit(in); // everything passed: forward the batch itself
     else if (!out.empty())
-      ctx.emit(make_batch(std::move(out)));
+      ctx.emit(make_batch(std::move(out), std::move(out_ts)));
   }
 
 private:
@@ -61,12 +67,17 @@ public:
 
   void process(const batch_ptr& in, operator_context& ctx) override {
     auto& xs = records_of<In>(*in);
+    auto& ts = in->timestamps();
     std::vector<Out> out;
+    std::vector<int64_t> out_ts;
     collector<Out> c{out};
-    for (auto& x : xs)
-      fn_(x, c);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      fn_(xs[i], c);
+      if (!ts.empty())
+        out_ts.resize(out.size(), ts[i]); // each output carries its input's timestamp
+    }
     if (!out.empty())
-      ctx.emit(make_batch(std::move(out)));
+      ctx.emit(make_batch(std::move(out), std::move(out_ts)));
   }
 
 private:

@@ -72,6 +72,13 @@ public:
     return *this;
   }
 
+  /// How often timestamp assigners emit periodic watermarks (Flink's
+  /// setAutoWatermarkInterval; 0: off).
+  environment& set_auto_watermark_interval(std::chrono::milliseconds t) {
+    cfg_.auto_watermark_interval = t;
+    return *this;
+  }
+
   /// The `checkpointing.*` options of the jobs executed next (compiled-in
   /// defaults until changed; Flink's env.getCheckpointConfig()).
   checkpoint_config& checkpointing() noexcept {

@@ -61,7 +61,7 @@ public:
       }
     }
     if (!out.empty())
-      ctx.emit(make_batch(std::move(out)));
+      ctx.emit(make_batch(std::move(out), in->timestamps()));
   }
 
 private:

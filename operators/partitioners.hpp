@@ -56,7 +56,8 @@ private:
 template <class T>
 class buffering_router : public output_router {
 public:
-  buffering_router(size_t n, uint32_t batch_size) : pending_(n), batch_size_(batch_size) {
+  buffering_router(size_t n, uint32_t batch_size)
+    : pending_(n), pending_ts_(n), batch_size_(batch_size) {
     for (auto& p : pending_)
       p.reserve(batch_size_);
   }
@@ -79,7 +80,16 @@ public:
   }
 
 protected:
-  void add(size_t c, const T& x, channel_sink& out) {
+  /// Buffers record `x` of batch `b` (its index `i` there) for channel `c`,
+  /// with its timestamp when `b` has timestamps.
+  void add(size_t c, const T& x, const batch& b, size_t i, channel_sink& out) {
+    auto& ts = b.timestamps();
+    if (!ts.empty() || !pending_ts_[c].empty()) {
+      // A buffer mixing records with and without timestamps gives the
+      // latter min_timestamp (no timestamp).
+      pending_ts_[c].resize(pending_[c].size(), INT64_MIN);
+      pending_ts_[c].push_back(ts.empty() ? INT64_MIN : ts[i]);
+    }
     pending_[c].push_back(x);
     if (pending_[c].size() >= batch_size_)
       ship(c, out);
@@ -88,12 +98,16 @@ protected:
 private:
   void ship(size_t c, channel_sink& out) {
     auto full = std::move(pending_[c]);
+    auto ts = std::move(pending_ts_[c]);
     pending_[c] = std::vector<T>{};
     pending_[c].reserve(batch_size_);
-    out.send(c, make_batch(std::move(full)));
+    pending_ts_[c] = std::vector<int64_t>{};
+    out.send(c, make_batch(std::move(full), std::move(ts)));
   }
 
   std::vector<std::vector<T>> pending_;
+  /// Timestamps of pending_[c]'s records; empty while none had one.
+  std::vector<std::vector<int64_t>> pending_ts_;
   uint32_t batch_size_;
 };
 
@@ -110,8 +124,9 @@ public:
 
   void route(const batch_ptr& b, channel_sink& out) override {
     auto n = this->num_channels();
-    for (auto& x : records_of<T>(*b)) {
-      this->add(next_, x, out);
+    auto& xs = records_of<T>(*b);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      this->add(next_, xs[i], *b, i, out);
       if (++next_ == n)
         next_ = 0;
     }
@@ -133,9 +148,10 @@ public:
 
   void route(const batch_ptr& b, channel_sink& out) override {
     auto n = static_cast<uint32_t>(this->num_channels());
-    for (auto& x : records_of<T>(*b)) {
-      auto kg = key_group_of(key_(x), max_parallelism_);
-      this->add(operator_index_for_key_group(max_parallelism_, n, kg), x, out);
+    auto& xs = records_of<T>(*b);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      auto kg = key_group_of(key_(xs[i]), max_parallelism_);
+      this->add(operator_index_for_key_group(max_parallelism_, n, kg), xs[i], *b, i, out);
     }
   }
 

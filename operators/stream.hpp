@@ -21,6 +21,8 @@
 #include "operators/keyed_process.hpp"
 #include "operators/partitioners.hpp"
 #include "operators/sinks.hpp"
+#include "operators/timestamps_and_watermarks.hpp"
+#include "operators/windows/windowed_stream.hpp"
 
 namespace sluice {
 
@@ -61,6 +63,19 @@ public:
   auto key_by(KeyFn key) const {
     using K = std::decay_t<std::invoke_result_t<KeyFn&, const T&>>;
     return keyed_stream<K, T, KeyFn>{*g_, inputs(), std::move(key)};
+  }
+
+  /// Gives every record its event timestamp and makes watermarks from
+  /// here on, per `strategy` (Flink's assignTimestampsAndWatermarks):
+  ///   .assign_timestamps_and_watermarks(
+  ///      watermark_strategy<click>::for_bounded_out_of_orderness(2s)
+  ///        .with_timestamp_assigner([](const click& c) { return c.time; }))
+  /// Watermarks go out per record (punctuated generators) and every
+  /// pipeline.auto-watermark-interval; watermarks from upstream stop here.
+  stream<T> assign_timestamps_and_watermarks(watermark_strategy<T> strategy) const {
+    return then<T>("timestamps/watermarks", [strategy] {
+      return std::make_unique<timestamps_and_watermarks_operator<T>>(strategy);
+    });
   }
 
   /// The records of this stream and of `other` (Flink's union): the next
@@ -232,6 +247,45 @@ public:
     static_assert(std::is_convertible_v<std::invoke_result_t<F&, const T&, const T&>, T>,
                   "reduce(fn) needs T fn(const T& acc, const T& in)");
     return aggregate("reduce", reduce_with<T, F>{std::move(fn)});
+  }
+
+  /// Windows of this keyed stream by `assigner` (tumbling, sliding or
+  /// session windows, event or processing time: window_assigners.hpp),
+  /// with the assigner's default trigger (windowed_stream.hpp).
+  template <class Assigner>
+  auto window(Assigner assigner) const {
+    auto trigger = default_trigger_of(assigner);
+    return windowed_stream<K, T, KeyFn, Assigner, time_window>{*g_, inputs_, key_,
+                                                               std::move(assigner), trigger};
+  }
+
+  /// One global window per key; nothing fires until a custom trigger
+  /// says so (`.trigger(...)`).
+  auto window(global_windows assigner) const {
+    return windowed_stream<K, T, KeyFn, global_windows, global_window>{
+      *g_, inputs_, key_, assigner, std::make_shared<never_trigger>()};
+  }
+
+  /// Tumbling count windows: fires and clears a key's window every `size`
+  /// elements (Flink's countWindow(size)). Throws
+  /// sluice::exception(ec::invalid_argument) unless size > 0.
+  auto count_window(int64_t size) const {
+    auto trigger = purging_trigger<global_window>::of(count_trigger<global_window>::of(size));
+    return windowed_stream<K, T, KeyFn, global_windows, global_window>{
+      *g_, inputs_, key_, global_windows{}, trigger};
+  }
+
+  /// Sliding count windows: every `slide` elements of a key, its last
+  /// `size` elements (Flink's countWindow(size, slide): a count trigger and
+  /// a count evictor). Throws sluice::exception(ec::invalid_argument)
+  /// unless size > 0 and slide > 0.
+  auto count_window(int64_t size, int64_t slide) const {
+    if (size <= 0)
+      throw exception(ec::invalid_argument,
+                      "count window size must be positive, got " + std::to_string(size));
+    auto trigger = count_trigger<global_window>::of(slide);
+    return windowed_stream<K, T, KeyFn, global_windows, global_window>{
+      *g_, inputs_, key_, global_windows{}, trigger, static_cast<size_t>(size)};
   }
 
 private:

@@ -79,6 +79,12 @@ public:
       table().insert(std::move(v));
   }
 
+  /// The current key's value for reading (no copy, not marked changed), or
+  /// nullptr when unset. Valid until this state changes or the batch ends.
+  const T* peek() const {
+    return table().find();
+  }
+
   /// The current key's value for an in-place update (one lookup instead of
   /// `value` + `update`), or nullptr when unset. Valid until the next entry
   /// is added to this state or the batch ends.

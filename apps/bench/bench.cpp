@@ -6,8 +6,9 @@
 // Prints one JSON line per workload on stdout (the checkpoint workloads
 // print their own fields, see apps/bench/checkpoint_bench.hpp, and
 // checkpoint-size one line per state size, see
-// apps/bench/state_checkpoint_bench.hpp, and recovery one line per backend
-// and state size, see apps/bench/recovery_bench.hpp):
+// apps/bench/state_checkpoint_bench.hpp, recovery one line per backend
+// and state size, see apps/bench/recovery_bench.hpp, and nexmark-q5 its
+// own fields, see apps/bench/window_bench.hpp):
 //   workload, records (word-count: words), keys, parallelism, batch_size,
 //   engine_rps, baseline_rps, ratio (engine_rps / baseline_rps),
 //   engine_seconds (wall time of execute: deploy, run, drain),
@@ -43,6 +44,7 @@
 #include "apps/bench/lmdb_baseline.hpp"
 #include "apps/bench/recovery_bench.hpp"
 #include "apps/bench/state_checkpoint_bench.hpp"
+#include "apps/bench/window_bench.hpp"
 
 namespace {
 
@@ -86,6 +88,9 @@ const workload workloads[] = {
   // Not in the default set: kills a subtask of a running job per backend
   // and state size (run by run_workload with --state-mb, --backends etc.).
   {"recovery", 0, false, nullptr, nullptr, nullptr},
+  // Not in the default set: the Nexmark q5 window job against its own
+  // baseline (run by run_workload with --event-rate; window_bench.hpp).
+  {"nexmark-q5", 5'000'000, true, nullptr, nullptr, nullptr},
 };
 
 /// Workloads run when none is named.
@@ -119,11 +124,17 @@ const char* usage =
   "                      reading the restored checkpoint's files into a hash\n"
   "                      map; one JSON line per backend and state size (ignores\n"
   "                      --records, --keys, -p and the engine options)\n"
+  "  nexmark-q5          Nexmark q5 (hot items): bids -> key_by(auction) -> sliding\n"
+  "                      event-time window 10 s / 2 s -> count -> key_by(window\n"
+  "                      end) -> auctions with the most bids, checkpoint every 1 s;\n"
+  "                      baseline: a hash map per open window on one thread; the\n"
+  "                      answers must match (--records bids, --keys auctions)\n"
   "options:\n"
   "  --records=N          records per workload (word-count: words); default\n"
   "                       300000000 passthrough, 10000000 keyed-count/word-count,\n"
   "                       60000000 checkpointing, 1000000 checkpoint-latency,\n"
-  "                       2000000 keyed-count-lmdb and keyed-count-hashmap\n"
+  "                       2000000 keyed-count-lmdb and keyed-count-hashmap,\n"
+  "                       5000000 nexmark-q5\n"
   "  --keys=N             distinct keys of the keyed workloads (default 10000)\n"
   "  -p N, --parallelism=N  parallelism of every operator (default 2)\n"
   "  --batch-size=N       records per batch (default: pipeline.batch-size)\n"
@@ -132,6 +143,7 @@ const char* usage =
   "                       checkpoint-latency 0 means 2 * parallelism + 2, so the\n"
   "                       sleeping sinks leave workers to the other operators)\n"
   "  --buffers-per-channel=N  credit window (default: pipeline.buffers-per-channel)\n"
+  "  --event-rate=N       nexmark-q5: bids per second of event time (default 100000)\n"
   "  --sink-delay-us=N    checkpoint-latency: sink sleep per batch (default 10000)\n"
   "  --lmdb-cache-entries=N  keyed-count-lmdb: state.lmdb-cache-entries (default:\n"
   "                       the compiled-in default)\n"
@@ -157,6 +169,7 @@ struct options {
   uint32_t threads = 0;
   uint32_t buffers_per_channel = 0;
   uint64_t sink_delay_us = 10'000;
+  uint64_t event_rate = 100'000;
   std::optional<uint64_t> lmdb_cache;
   state_checkpoint_options checkpoint_size;
   /// recovery; its state_mb, value_bytes and dir are checkpoint_size's.
@@ -262,6 +275,8 @@ options parse(int argc, char** argv) {
         bad_usage("invalid value '" + std::string{*v}
                   + "' for --dir (expected an existing directory)");
       o.checkpoint_size.dir = std::string{*v};
+    } else if (auto v = value_of("--event-rate")) {
+      o.event_rate = parse_number("--event-rate", *v, 1, uint64_t{1} << 32);
     } else if (auto v = value_of("--sink-delay-us")) {
       o.sink_delay_us = parse_number("--sink-delay-us", *v, 0, 10'000'000);
     } else if (arg.starts_with("-")) {
@@ -326,6 +341,8 @@ int run_workload(const workload& w, const options& o) {
   }
   if (std::string_view{w.name} == "checkpoint-size")
     return bench_checkpoint_size(o.checkpoint_size, std::cout);
+  if (std::string_view{w.name} == "nexmark-q5")
+    return bench_nexmark_q5(eo, o.event_rate, std::cout);
   if (std::string_view{w.name} == "recovery") {
     recovery_options ro;
     ro.state_mb = o.checkpoint_size.state_mb;

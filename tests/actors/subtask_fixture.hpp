@@ -102,6 +102,7 @@ subtask_actor::behavior_type probe(subtask_actor::pointer, probe_log_ptr log) {
     },
     [=](run_atom) {},
     [=](flush_atom) {},
+    [=](timer_atom) {},
     [=](const credit_msg& m) { log->credits.push_back(m); },
     [=](pump_atom) {},
     [=](const trigger_msg&) {},

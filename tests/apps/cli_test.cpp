@@ -163,7 +163,8 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_and_job) {
     for (auto opt : {"--input", "--config-file", "--generator.count", "--generator.rate",
                      "--generator.users", "--generator.seed", "--pipeline.parallelism",
                      "--pipeline.max-parallelism", "--pipeline.batch-size",
-                     "--pipeline.buffer-timeout", "--pipeline.threads",
+                     "--pipeline.buffer-timeout", "--pipeline.auto-watermark-interval",
+                     "--pipeline.threads",
                      "--pipeline.buffers-per-channel", "--state.backend", "--state.local-dir",
                      "click-counts", "word-count"})
       BOOST_CHECK_MESSAGE(all.find(opt) != std::string::npos, "--help lacks " << opt);

@@ -103,12 +103,14 @@ BOOST_AUTO_TEST_CASE(cancel_stops_an_unbounded_feed_and_every_host_actor) {
 BOOST_AUTO_TEST_CASE(host_config_reads_and_validates_pipeline_options) {
   host_config cfg;
   std::istringstream no_file;
-  BOOST_REQUIRE(!cfg.parse({"--pipeline.parallelism=3", "--pipeline.buffer-timeout=20ms"},
+  BOOST_REQUIRE(!cfg.parse({"--pipeline.parallelism=3", "--pipeline.buffer-timeout=20ms",
+                            "--pipeline.auto-watermark-interval=300ms"},
                            no_file));
   auto pipeline = sluice::read_pipeline_config(cfg);
   BOOST_REQUIRE(pipeline);
   BOOST_CHECK_EQUAL(pipeline->parallelism, 3u);
   BOOST_CHECK_EQUAL(pipeline->buffer_timeout.count(), 20);
+  BOOST_CHECK_EQUAL(pipeline->auto_watermark_interval.count(), 300);
   BOOST_CHECK_EQUAL(pipeline->batch_size, sluice::default_pipeline_config().batch_size);
   host_config bad;
   BOOST_REQUIRE(!bad.parse({"--pipeline.max-parallelism=4", "--pipeline.parallelism=8"},
@@ -142,7 +144,8 @@ BOOST_AUTO_TEST_CASE(sluice_embedded_prints_the_reference_counts) {
   auto help = run({exe, "--help"}, dir.path(), 30s);
   BOOST_CHECK_EQUAL(help.exit_code, 0);
   for (auto opt : {"--clicks.count", "--clicks.users", "--clicks.seed", "--clicks.batch",
-                   "--pipeline.parallelism", "--pipeline.buffer-timeout"})
+                   "--pipeline.parallelism", "--pipeline.buffer-timeout",
+                   "--pipeline.auto-watermark-interval"})
     BOOST_CHECK_MESSAGE((help.out + help.err).find(opt) != std::string::npos,
                         "--help lacks " << opt);
   auto bad = run({exe, "--pipeline.parallelism=0"}, dir.path(), 30s);

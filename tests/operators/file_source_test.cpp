@@ -46,6 +46,7 @@ public:
   sluice::keyed_state_backend* keyed_state() noexcept override { return nullptr; }
   sluice::timestamp current_watermark() const noexcept override { return 0; }
   sluice::timestamp processing_time() const noexcept override { return 0; }
+  void request_processing_time(sluice::timestamp) override {}
   sluice::operator_metrics& metrics() noexcept override { return metrics_; }
   const sluice::subtask_info& info() const noexcept override { return info_; }
 

@@ -46,6 +46,8 @@ public:
   sluice::timestamp processing_time() const noexcept override {
     return 0;
   }
+  void request_processing_time(sluice::timestamp) override {
+  }
   sluice::operator_metrics& metrics() noexcept override {
     return metrics_;
   }
