@@ -99,7 +99,9 @@ execution_plan build_execution_plan(job_graph graph, const pipeline_config& cfg)
               + std::to_string(p_from) + " to " + std::to_string(p_to));
   }
   // Chain: a node joins its upstream's vertex when the only edge between
-  // them is forward and the upstream has no other consumer.
+  // them is a forward edge of the main output and the upstream has no
+  // other consumer (so an operator with side outputs ends its chain, and
+  // the chain's output routers are its own).
   execution_plan plan;
   plan.job_name = graph.name;
   plan.config = cfg;
@@ -108,7 +110,8 @@ execution_plan build_execution_plan(job_graph graph, const pipeline_config& cfg)
     auto& node = graph.nodes[i];
     if (!node.source && in[i].size() == 1) {
       auto& e = graph.edges[in[i].front()];
-      if (e.kind == partitioning::forward && out[e.from].size() == 1) {
+      if (e.kind == partitioning::forward && e.side_output.empty()
+          && out[e.from].size() == 1) {
         auto v = vertex_of[e.from];
         plan.vertices[v].chain.push_back(i);
         plan.vertices[v].name += " -> " + node.name;
@@ -128,7 +131,8 @@ execution_plan build_execution_plan(job_graph graph, const pipeline_config& cfg)
     auto from = vertex_of[e.from];
     auto to = vertex_of[e.to];
     if (from != to)
-      plan.edges.push_back(plan_edge{from, to, e.kind, std::move(e.make_router), e.codec});
+      plan.edges.push_back(
+        plan_edge{from, to, e.kind, std::move(e.make_router), e.codec, e.side_output});
   }
   plan.nodes = std::move(graph.nodes);
   return plan;

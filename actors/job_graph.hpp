@@ -77,6 +77,10 @@ struct job_edge {
   /// Serializes the edge's records (unaligned checkpoints persist in-flight
   /// batches); empty when the record type has no serializer.
   batch_codec codec;
+  /// Empty: the edge carries the main output of `from`; else the side
+  /// output of that tag (operator_context::emit_side). A side output edge
+  /// never chains: its sender ends its chain.
+  std::string side_output;
 };
 
 struct job_graph {
@@ -103,6 +107,8 @@ struct plan_edge {
   partitioning kind = partitioning::rebalance; // resolved, never automatic
   router_factory make_router;
   batch_codec codec;
+  /// The side output tag the edge carries (empty: the main output).
+  std::string side_output;
 };
 
 /// Where one output channel of a sending subtask leads.

@@ -85,6 +85,16 @@ public:
     (void) idle;
   }
 
+  /// Hands `b` to this operator's side output `tag` (Flink's OutputTag and
+  /// ctx.output): only operators reading `get_side_output(tag)` of this
+  /// operator's stream receive it; dropped when none does (and by hosts
+  /// without outputs). Side outputs carry the same watermarks as the main
+  /// output.
+  virtual void emit_side(const std::string& tag, batch_ptr b) {
+    (void) tag;
+    (void) b;
+  }
+
   /// Keyed state of this operator; nullptr unless the operator is keyed.
   virtual keyed_state_backend* keyed_state() noexcept = 0;
 

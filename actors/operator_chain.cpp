@@ -24,6 +24,10 @@ public:
     chain_.watermark_from(index_, wm);
   }
 
+  void emit_side(const std::string& tag, batch_ptr b) override {
+    chain_.emit_side_from(index_, tag, std::move(b));
+  }
+
   void emit_watermark_status(bool idle) override {
     // Operators after this one keep their watermark; only the chain's
     // output tells downstream.
@@ -73,10 +77,17 @@ private:
 
 operator_chain::operator_chain(std::vector<link> links,
                                std::vector<std::unique_ptr<output_router>> routers,
-                               std::vector<channel_sink*> sinks)
-  : links_(std::move(links)), routers_(std::move(routers)), sinks_(std::move(sinks)) {
+                               std::vector<channel_sink*> sinks,
+                               std::vector<std::string> side_outputs)
+  : links_(std::move(links)), routers_(std::move(routers)), sinks_(std::move(sinks)),
+    side_outputs_(std::move(side_outputs)) {
   assert(!links_.empty());
   assert(routers_.size() == sinks_.size());
+  assert(side_outputs_.size() <= routers_.size());
+  side_outputs_.resize(routers_.size());
+  for (size_t i = 0; i < routers_.size(); ++i)
+    if (side_outputs_[i].empty())
+      main_routers_.push_back(i);
   for (size_t i = 0; i < links_.size(); ++i) {
     contexts_.push_back(std::make_unique<context>(*this, i));
     if (links_[i].state && links_[i].state->incremental())
@@ -137,8 +148,17 @@ void operator_chain::emit_from(size_t index, batch_ptr b) {
     active_ = saved;
     return;
   }
-  for (size_t i = 0; i < routers_.size(); ++i)
+  for (auto i : main_routers_)
     routers_[i]->route(b, *sinks_[i]);
+}
+
+void operator_chain::emit_side_from(size_t index, const std::string& tag, batch_ptr b) {
+  // Only the last operator has side output edges (they end a chain).
+  if (b->size() == 0 || index + 1 != links_.size())
+    return;
+  for (size_t i = 0; i < routers_.size(); ++i)
+    if (side_outputs_[i] == tag)
+      routers_[i]->route(b, *sinks_[i]);
 }
 
 void operator_chain::process_watermark(timestamp wm) {

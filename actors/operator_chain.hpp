@@ -36,9 +36,13 @@ public:
 
   /// `sinks[i]` receives what `routers[i]` produces; both vectors have the
   /// same size (one per outgoing edge; empty for a sink chain).
+  /// `side_outputs[i]` is the side output tag router i carries (empty or
+  /// missing: the main output); the last operator's `emit_side(tag, b)`
+  /// reaches the routers of `tag`, its `emit(b)` those of the main output.
   operator_chain(std::vector<link> links,
                  std::vector<std::unique_ptr<output_router>> routers,
-                 std::vector<channel_sink*> sinks);
+                 std::vector<channel_sink*> sinks,
+                 std::vector<std::string> side_outputs = {});
   ~operator_chain();
 
   operator_chain(const operator_chain&) = delete;
@@ -153,12 +157,17 @@ private:
   class context;
 
   void emit_from(size_t index, batch_ptr b);
+  void emit_side_from(size_t index, const std::string& tag, batch_ptr b);
   void watermark_from(size_t index, timestamp wm);
 
   std::vector<link> links_;
   std::vector<std::unique_ptr<context>> contexts_;
   std::vector<std::unique_ptr<output_router>> routers_;
   std::vector<channel_sink*> sinks_;
+  /// Per router: its side output tag (empty: main output).
+  std::vector<std::string> side_outputs_;
+  /// Indices of the routers of the main output.
+  std::vector<size_t> main_routers_;
   size_t active_ = 0;
   /// Last watermark reported through `on_output_watermark`.
   timestamp output_watermark_ = min_timestamp;

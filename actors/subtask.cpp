@@ -89,46 +89,6 @@ bool outputs_blocked(self_ptr self) {
   return false;
 }
 
-void schedule_flush(self_ptr self) {
-  auto& st = self->state;
-  if (st.flush_scheduled || !st.chain || !st.chain->has_buffered())
-    return;
-  st.flush_scheduled = true;
-  self->delayed_send(self, st.dep->plan->config.buffer_timeout, flush_atom::value);
-}
-
-/// Tells every output channel that this subtask's output went idle or
-/// active again (after sending what is buffered).
-void broadcast_status(self_ptr self, bool idle) {
-  auto& st = self->state;
-  st.chain->flush();
-  for (auto& out : st.outputs)
-    out->broadcast_watermark_status(idle);
-}
-
-/// Makes sure a timer_atom arrives by processing time `at` (ms).
-void schedule_timer(self_ptr self, timestamp at) {
-  auto& st = self->state;
-  if (at >= st.timer_at)
-    return;
-  st.timer_at = at;
-  auto delay = std::max<timestamp>(0, at - st.chain->processing_time());
-  self->delayed_send(self, std::chrono::milliseconds{delay}, timer_atom::value);
-}
-
-/// A processing-time timer is due: the chain's operators that asked run.
-void on_timer(self_ptr self) {
-  auto& st = self->state;
-  st.timer_at = INT64_MAX;
-  if (!st.chain || st.finishing)
-    return;
-  if (!guarded(self, [&] { st.chain->fire_processing_time(st.chain->processing_time()); }))
-    return;
-  schedule_flush(self);
-  if (auto next = st.chain->next_processing_time(); next != max_timestamp)
-    schedule_timer(self, next);
-}
-
 /// Asks for a `pump` when queued input can be handled.
 void schedule_pump(self_ptr self) {
   auto& st = self->state;
@@ -429,6 +389,7 @@ void deploy(self_ptr self, deployment_ptr dep) {
       return;
     std::vector<std::unique_ptr<output_router>> routers;
     std::vector<channel_sink*> sinks;
+    std::vector<std::string> side_outputs;
     auto out_edges = plan.outgoing(dep->vertex);
     for (size_t k = 0; k < out_edges.size(); ++k) {
       auto& e = plan.edges[out_edges[k]];
@@ -440,9 +401,10 @@ void deploy(self_ptr self, deployment_ptr dep) {
                                       plan.vertices[e.to].parallelism, max_p,
                                       dep->subtask_index));
       sinks.push_back(st.outputs.back().get());
+      side_outputs.push_back(e.side_output);
     }
     st.chain = std::make_unique<operator_chain>(std::move(links), std::move(routers),
-                                                std::move(sinks));
+                                                std::move(sinks), std::move(side_outputs));
     st.chain->on_processing_time_request = [self](timestamp at) { schedule_timer(self, at); };
     st.chain->on_output_status = [self](bool idle) { broadcast_status(self, idle); };
     st.chain->on_output_watermark = [self](timestamp wm) {

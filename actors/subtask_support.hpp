@@ -1,6 +1,7 @@
 // Internals shared by the subtask actor's translation units
 // (actors/subtask.cpp: deployment, flow control, sources;
-// actors/subtask_checkpoint.cpp: barriers and the checkpoint protocol).
+// actors/subtask_checkpoint.cpp: barriers and the checkpoint protocol;
+// actors/subtask_time.cpp: flush and processing-time timers).
 // Not part of the public API.
 #pragma once
 
@@ -108,6 +109,20 @@ batch_codec output_codec(subtask_self self, size_t gate);
 /// guards) ec::corrupt_file for a batch that names no channel or does not
 /// decode.
 void replay_channel_state(subtask_self self, const std::vector<channel_batch>& batches);
+
+/// Sends what the chain buffers after the buffer timeout (at most one
+/// flush pending). actors/subtask_time.cpp, like the three below.
+void schedule_flush(subtask_self self);
+
+/// Tells every output channel that this subtask's output went idle or
+/// active again (after sending what is buffered).
+void broadcast_status(subtask_self self, bool idle);
+
+/// Makes sure a timer_atom arrives by processing time `at` (ms).
+void schedule_timer(subtask_self self, timestamp at);
+
+/// A processing-time timer is due: the chain's operators that asked run.
+void on_timer(subtask_self self);
 
 /// Coordinator -> source: take checkpoint n now.
 void on_trigger(subtask_self self, const trigger_msg& m);

@@ -20,11 +20,13 @@
 //   Flink: records it sends meanwhile are late).
 // - The combined watermark advances only while at least one non-finished
 //   input is active and aligned (or once every input finished): finished
-//   inputs never drive it on their own. In particular, when every
-//   non-finished input is idle (`all_idle()`), it does not advance (no flush
-//   to the highest input watermark, unlike Flink); the host then tells
-//   downstream it is idle, and that it is active again when all_idle()
-//   turns false. Without idle inputs this is the plain minimum.
+//   inputs never drive it on their own. Without idle inputs this is the
+//   plain minimum.
+// - When every non-finished input is idle (`all_idle()`), none of them will
+//   advance it, so it flushes to the highest watermark among them (as
+//   Flink's valve does); the host then tells downstream it is idle, and
+//   that it is active again when all_idle() turns false. An input that
+//   comes back below the flushed watermark waits to catch up.
 // - Finished inputs are never idle: finish(c) clears c's idle mark.
 #pragma once
 
@@ -76,7 +78,8 @@ public:
 
   /// Marks input `channel` idle: it no longer holds the minimum back, so the
   /// combined watermark may advance to the minimum of the remaining aligned
-  /// inputs — unless every non-finished input is now idle, then it stays.
+  /// inputs; once every non-finished input is idle, to the highest
+  /// watermark among them.
   /// Returns the new combined watermark if it advanced. No effect (nullopt)
   /// on an idle or finished channel. Precondition: channel < num_inputs().
   std::optional<timestamp> mark_idle(size_t channel) {
@@ -184,6 +187,8 @@ private:
   // The number of inputs is a task's parallelism and watermarks are rare
   // next to records: a linear scan per call is cheap.
   std::optional<timestamp> recompute() {
+    if (all_idle())
+      return flush_idle();
     std::optional<timestamp> lowest;
     bool driven = all_finished(); // by a live aligned input, or by the end
     for (auto& ch : channels_) {
@@ -195,6 +200,18 @@ private:
     if (!driven || !lowest || *lowest <= current_)
       return std::nullopt;
     current_ = *lowest;
+    return current_;
+  }
+
+  /// Every non-finished input is idle: the highest of their watermarks.
+  std::optional<timestamp> flush_idle() {
+    timestamp highest = min_watermark;
+    for (auto& ch : channels_)
+      if (ch.idle)
+        highest = std::max(highest, ch.watermark);
+    if (highest <= current_)
+      return std::nullopt;
+    current_ = highest;
     return current_;
   }
 

@@ -6,10 +6,12 @@
 
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "actors/operator.hpp"
 #include "operators/collector.hpp"
+#include "operators/output_tag.hpp"
 #include "operators/timer_service.hpp"
 #include "snapshot/key_groups.hpp"
 #include "snapshot/keyed_state_backend.hpp"
@@ -38,8 +40,28 @@ class keyed_context {
 public:
   using timers_type = timer_service<K, no_namespace>;
 
-  keyed_context(operator_context& ctx, keyed_state_backend& state)
-    : ctx_(&ctx), state_(&state) {
+  /// `sides`: the types the job reads this operator's side outputs as
+  /// (nullptr: none is read).
+  keyed_context(operator_context& ctx, keyed_state_backend& state,
+                const side_output_types* sides = nullptr)
+    : ctx_(&ctx), state_(&state), sides_(sides) {
+  }
+
+  /// Emits `x` on side output `tag` (Flink's ctx.output(tag, value)), with
+  /// the timestamp of the record or timer being handled; read with
+  /// `get_side_output(tag)` on the operator's stream. Dropped when nothing
+  /// reads `tag`; fails the job when it is read as another record type.
+  template <class X>
+  void output(const output_tag<X>& tag, X x) {
+    auto* type = sides_ != nullptr ? sides_->reader(tag.id()) : nullptr;
+    if (type == nullptr)
+      return;
+    if (*type != typeid(X))
+      fail("side output '" + tag.id() + "' is read as another record type than emitted");
+    std::vector<sluice::timestamp> ts;
+    if (time_ != min_timestamp)
+      ts.push_back(time_);
+    ctx_->emit_side(tag.id(), make_batch(std::vector<X>{std::move(x)}, std::move(ts)));
   }
 
   /// The key of the record being processed, or of the timer firing (only
@@ -127,6 +149,7 @@ public:
 private:
   operator_context* ctx_;
   keyed_state_backend* state_;
+  const side_output_types* sides_;
   std::unique_ptr<timers_type> timers_;
 };
 
@@ -165,14 +188,15 @@ public:
 template <class K, class In, class Out, class Fn, class KeyFn>
 class keyed_process_operator final : public stream_operator {
 public:
-  keyed_process_operator(Fn fn, KeyFn key) : fn_(std::move(fn)), key_(std::move(key)) {
+  keyed_process_operator(Fn fn, KeyFn key, std::shared_ptr<const side_output_types> sides = {})
+    : fn_(std::move(fn)), key_(std::move(key)), sides_(std::move(sides)) {
   }
 
   void open(operator_context& ctx) override {
     auto* state = ctx.keyed_state();
     if (state == nullptr)
       ctx.fail("keyed process operator without keyed state");
-    kctx_ = std::make_unique<keyed_context<K>>(ctx, *state);
+    kctx_ = std::make_unique<keyed_context<K>>(ctx, *state, sides_.get());
     for (auto& name : state->unclaimed_restored_states())
       if (name == keyed_context<K>::timer_state_name)
         kctx_->timers().restore_queues();
@@ -249,6 +273,7 @@ private:
 
   Fn fn_;
   KeyFn key_;
+  std::shared_ptr<const side_output_types> sides_;
   std::unique_ptr<keyed_context<K>> kctx_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "operators/graph_builder.hpp"
 #include "operators/keyed_aggregations.hpp"
 #include "operators/keyed_process.hpp"
+#include "operators/output_tag.hpp"
 #include "operators/partitioners.hpp"
 #include "operators/sinks.hpp"
 #include "operators/timestamps_and_watermarks.hpp"
@@ -34,7 +36,10 @@ class stream {
 public:
   using value_type = T;
 
-  stream(graph_builder& g, uint32_t node) : g_(&g), node_(node) {
+  /// `side_output`: this stream is that side output of `node` (empty: its
+  /// main output).
+  stream(graph_builder& g, uint32_t node, std::string side_output = {})
+    : g_(&g), node_(node), side_(std::move(side_output)) {
   }
 
   /// One output record per input record: `Out fn(const T&)`.
@@ -89,10 +94,22 @@ public:
   }
 
   /// This stream's node and the nodes unioned with it.
-  std::vector<uint32_t> inputs() const {
-    std::vector<uint32_t> result{node_};
+  std::vector<stream_input> inputs() const {
+    std::vector<stream_input> result{stream_input{node_, side_}};
     result.insert(result.end(), unioned_.begin(), unioned_.end());
     return result;
+  }
+
+  /// The records the operator of this stream emits on side output `tag`
+  /// (Flink's getSideOutput), e.g. a window's late elements
+  /// (windowed_stream::side_output_late_data) or what a keyed process
+  /// function emits with `ctx.output(tag, x)`. Throws
+  /// sluice::exception(ec::invalid_job_graph) naming the operator and the
+  /// tag when the operator declared no side output `tag` of records X.
+  template <class X>
+  stream<X> get_side_output(const output_tag<X>& tag) const {
+    g_->read_side_output(node_, tag.id(), typeid(X));
+    return stream<X>{*g_, node_, tag.id()};
   }
 
   /// The next operator receives records round robin.
@@ -188,8 +205,10 @@ private:
 
   graph_builder* g_;
   uint32_t node_;
+  /// Non-empty: this stream is that side output of node_.
+  std::string side_;
   /// Other nodes whose records this stream includes (union_with).
-  std::vector<uint32_t> unioned_;
+  std::vector<stream_input> unioned_;
   partitioning edge_ = partitioning::automatic;
 };
 
@@ -199,21 +218,25 @@ class keyed_stream {
 public:
   using key_type = K;
 
-  keyed_stream(graph_builder& g, std::vector<uint32_t> inputs, KeyFn key)
+  keyed_stream(graph_builder& g, std::vector<stream_input> inputs, KeyFn key)
     : g_(&g), inputs_(std::move(inputs)), key_(std::move(key)) {
   }
 
   /// Runs a copy of `fn` (a keyed_process_function<K, T, Out> subclass) on
-  /// every subtask, with keyed state.
+  /// every subtask, with keyed state. What it emits with `ctx.output(tag,
+  /// x)` is read with `get_side_output(tag)` on the result.
   template <class Fn>
   stream<typename Fn::output_type> process(Fn fn) const {
     using out = typename Fn::output_type;
     static_assert(std::is_base_of_v<keyed_process_function<K, T, out>, Fn>,
                   "process() takes a keyed_process_function<Key, In, Out>");
     auto key = key_;
-    return keyed_then<out>("keyed_process", [fn, key] {
-      return std::make_unique<keyed_process_operator<K, T, out, Fn, KeyFn>>(fn, key);
+    auto sides = std::make_shared<side_output_types>();
+    auto result = keyed_then<out>("keyed_process", [fn, key, sides] {
+      return std::make_unique<keyed_process_operator<K, T, out, Fn, KeyFn>>(fn, key, sides);
     });
+    g_->declare_open_side_outputs(result.node_id(), sides);
+    return result;
   }
 
   /// Rolling sum of an arithmetic member per key (Flink's sum): for every
@@ -307,7 +330,7 @@ private:
   }
 
   graph_builder* g_;
-  std::vector<uint32_t> inputs_;
+  std::vector<stream_input> inputs_;
   KeyFn key_;
 };
 

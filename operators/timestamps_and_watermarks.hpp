@@ -7,6 +7,9 @@
 // Flink: this operator is the stream's watermark source from here on; only
 // the end-of-input watermark passes.
 //
+// A watermark the generator emits while it sees a record (a punctuated
+// generator) follows that record: the records before it go out first.
+//
 // Idleness (with_idleness): the generator's mark_idle / mark_active go
 // downstream as a watermark status, so operators reading several inputs
 // compute their watermark without an idle one (watermark_tracker).
@@ -31,6 +34,7 @@ public:
 
   void open(operator_context& ctx) override {
     out_.ctx = &ctx;
+    out_.owner = this;
     auto* c = &ctx;
     generator_ = strategy_.make_generator([c] { return c->processing_time(); });
     interval_ = ctx.info().auto_watermark_interval_ms;
@@ -42,11 +46,17 @@ public:
     auto& xs = records_of<T>(*in);
     auto& before = in->timestamps();
     std::vector<timestamp> ts(xs.size());
+    xs_ = &xs;
+    ts_ = &ts;
+    sent_ = 0;
     for (size_t i = 0; i < xs.size(); ++i) {
       ts[i] = strategy_.extract_timestamp(xs[i], before.empty() ? min_timestamp : before[i]);
+      seen_ = i + 1;
       generator_->on_event(ts[i], out_);
     }
-    ctx.emit(make_batch(xs, std::move(ts))); // records copied: batches are immutable
+    emit_seen();
+    xs_ = nullptr;
+    ts_ = nullptr;
   }
 
   void on_processing_time(timestamp now, operator_context& ctx) override {
@@ -65,8 +75,24 @@ public:
   }
 
 private:
+  /// Emits the records of the current batch seen but not sent yet, with
+  /// their timestamps (copied: batches are immutable).
+  void emit_seen() {
+    if (xs_ == nullptr || seen_ == sent_)
+      return;
+    if (sent_ == 0 && seen_ == xs_->size()) {
+      out_.ctx->emit(make_batch(*xs_, std::move(*ts_)));
+    } else {
+      std::vector<T> part(xs_->begin() + sent_, xs_->begin() + seen_);
+      std::vector<timestamp> part_ts(ts_->begin() + sent_, ts_->begin() + seen_);
+      out_.ctx->emit(make_batch(std::move(part), std::move(part_ts)));
+    }
+    sent_ = seen_;
+  }
+
   struct output final : watermark_output {
     operator_context* ctx = nullptr;
+    timestamps_and_watermarks_operator* owner = nullptr;
     timestamp last = min_timestamp;
     bool idle = false;
 
@@ -74,6 +100,7 @@ private:
       if (wm <= last)
         return;
       last = wm;
+      owner->emit_seen(); // the records before this watermark go first
       ctx->emit_watermark(wm);
     }
     void mark_idle() override {
@@ -92,6 +119,12 @@ private:
   std::unique_ptr<watermark_generator> generator_;
   output out_;
   timestamp interval_ = 0;
+  /// The batch being processed: its records, their timestamps, how many
+  /// the generator saw and how many went out.
+  const std::vector<T>* xs_ = nullptr;
+  std::vector<timestamp>* ts_ = nullptr;
+  size_t seen_ = 0;
+  size_t sent_ = 0;
 };
 
 } // namespace sluice

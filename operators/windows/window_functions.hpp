@@ -135,6 +135,39 @@ struct process_contents {
   }
 };
 
+/// reduce(fn, window_fn) / aggregate(agg, window_fn): an incremental
+/// policy `Inner` whose result goes, as the only element, to a process
+/// window function with the window's metadata (Flink's reduce or aggregate
+/// with a ProcessWindowFunction): one accumulator per window, and the
+/// window function still knows which window fired.
+template <class Inner, class Fn>
+struct with_window_function {
+  using accumulator = typename Inner::accumulator;
+  using output_type = typename Fn::output_type;
+  Inner inner;
+  Fn fn;
+
+  template <class T>
+  accumulator create(const T& x) const {
+    return inner.create(x);
+  }
+  template <class T>
+  void add(accumulator& acc, const T& x) const {
+    inner.add(acc, x);
+  }
+  accumulator merge(accumulator a, accumulator b) const {
+    return inner.merge(std::move(a), std::move(b));
+  }
+  template <class K, class W>
+  void emit(const K& key, const window_context<W>& ctx, accumulator& acc,
+            std::vector<output_type>& out) {
+    std::vector<typename Inner::output_type> result;
+    inner.emit(key, ctx, acc, result);
+    collector<output_type> c{out};
+    fn.process(key, ctx, result, c);
+  }
+};
+
 /// A process window function that reduces all elements with `fn` (the
 /// reduce of an evicting window: sliding count windows).
 template <class K, class T, class W, class F>

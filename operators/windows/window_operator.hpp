@@ -20,8 +20,9 @@
 // a record without one fails the job naming the remedy); a processing-time
 // assigner by the wall clock. An element all of whose windows are already
 // cleaned up (event time: window end + allowed lateness <= watermark) is
-// late: it is dropped and counted (`late_records_dropped`; a late-data
-// side output is missing). Results carry the window's
+// late: it goes to the late-data side output when there is one
+// (`late_tag`, windowed_stream::side_output_late_data), with its timestamp,
+// else it is dropped and counted (`late_records_dropped`). Results carry the window's
 // max timestamp as their record timestamp. At end of input the max
 // watermark fires every event-time window; pending processing-time windows
 // are not fired (as in Flink's streaming mode).
@@ -55,10 +56,12 @@ public:
 
   /// Throws sluice::exception(ec::invalid_argument) for a trigger that
   /// cannot merge on a merging assigner, or a negative lateness.
+  /// `late_tag`: the side output of late elements (empty: drop them).
   window_operator(Assigner assigner, trigger_ptr<W> trigger, timestamp allowed_lateness,
-                  Contents contents, KeyFn key)
+                  Contents contents, KeyFn key, std::string late_tag = {})
     : assigner_(std::move(assigner)), trigger_(std::move(trigger)),
-      lateness_(allowed_lateness), contents_(std::move(contents)), key_(std::move(key)) {
+      lateness_(allowed_lateness), contents_(std::move(contents)), key_(std::move(key)),
+      late_tag_(std::move(late_tag)) {
     if (assigner_.is_merging() && !trigger_->can_merge())
       throw exception(ec::invalid_argument,
                       "the window trigger cannot merge windows: it cannot be used with "
@@ -68,7 +71,8 @@ public:
                                               + std::to_string(lateness_) + " ms");
   }
 
-  /// Late elements dropped so far (no late-data output).
+  /// Late elements dropped so far (not counting those sent to the late-data
+  /// side output).
   uint64_t late_records_dropped() const noexcept {
     return dropped_;
   }
@@ -103,8 +107,19 @@ public:
       set_current_key_checked(*state_, key, ctx);
       auto t = event_time ? ts[i] : now;
       auto element_ts = ts.empty() ? min_timestamp : ts[i];
-      if (!add_element(key, x, t, element_ts) && is_element_late(t))
-        ++dropped_; // no late-data side output yet (README: missing)
+      if (!add_element(key, x, t, element_ts) && is_element_late(t)) {
+        if (late_tag_.empty()) {
+          ++dropped_;
+        } else {
+          late_.push_back(x);
+          late_ts_.push_back(element_ts);
+        }
+      }
+    }
+    if (!late_.empty()) {
+      ctx.emit_side(late_tag_, make_batch(std::move(late_), std::move(late_ts_)));
+      late_ = {};
+      late_ts_ = {};
     }
     flush(ctx);
   }
@@ -352,6 +367,7 @@ private:
   timestamp lateness_;
   Contents contents_;
   KeyFn key_;
+  std::string late_tag_;
   uint64_t dropped_ = 0;
   keyed_state_backend* state_ = nullptr;
   operator_context* ctx_ = nullptr;
@@ -362,6 +378,9 @@ private:
   std::vector<W> windows_;
   std::vector<out_type> out_;
   std::vector<timestamp> out_ts_;
+  /// Late elements of the batch being processed (late-data side output).
+  std::vector<T> late_;
+  std::vector<timestamp> late_ts_;
 };
 
 } // namespace sluice

@@ -2,6 +2,7 @@
 //
 //   keyed.window(tumbling_event_time_windows::of(5s))
 //        .allowed_lateness(1s)          // optional
+//        .side_output_late_data(tag)    // optional: result.get_side_output(tag)
 //        .trigger(my_trigger)           // optional (default: the assigner's)
 //        .reduce(fn) | .aggregate(agg) | .process(fn)
 //   keyed.count_window(5).reduce(fn)            // tumbling count window
@@ -16,10 +17,12 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
 #include "operators/graph_builder.hpp"
+#include "operators/output_tag.hpp"
 #include "operators/partitioners.hpp"
 #include "operators/windows/window_operator.hpp"
 
@@ -31,7 +34,7 @@ class stream;
 template <class K, class T, class KeyFn, class Assigner, class W>
 class windowed_stream {
 public:
-  windowed_stream(graph_builder& g, std::vector<uint32_t> inputs, KeyFn key, Assigner assigner,
+  windowed_stream(graph_builder& g, std::vector<stream_input> inputs, KeyFn key, Assigner assigner,
                   trigger_ptr<W> trigger, size_t keep_last = 0)
     : g_(&g), inputs_(std::move(inputs)), key_(std::move(key)), assigner_(std::move(assigner)),
       trigger_(std::move(trigger)), keep_last_(keep_last) {
@@ -52,6 +55,16 @@ public:
     return copy;
   }
 
+  /// Sends late elements (those dropped otherwise: every window they
+  /// belong to is past its end plus the allowed lateness) to side output
+  /// `tag` of the result, with their timestamps (Flink's
+  /// sideOutputLateData): `result.get_side_output(tag)`.
+  windowed_stream side_output_late_data(const output_tag<T>& tag) const {
+    auto copy = *this;
+    copy.late_tag_ = tag.id();
+    return copy;
+  }
+
   /// `T fn(const T& acc, const T& in)`: one T per key and window.
   template <class F>
   stream<T> reduce(F fn) const {
@@ -66,6 +79,40 @@ public:
   auto aggregate(Agg agg) const {
     using contents = aggregate_contents<T, Agg>;
     return add<typename contents::output_type>("window_aggregate", contents{std::move(agg)});
+  }
+
+  /// reduce(fn) whose result goes to `window_fn`, a
+  /// process_window_function<K, T, Out, W> that sees it as the only element,
+  /// with the window's metadata (Flink's reduce(fn, ProcessWindowFunction)).
+  template <class F, class Fn>
+  stream<typename Fn::output_type> reduce(F fn, Fn window_fn) const {
+    using out = typename Fn::output_type;
+    static_assert(std::is_base_of_v<process_window_function<K, T, out, W>, Fn>,
+                  "reduce(fn, window_fn) takes a process_window_function<Key, In, Out, Window>");
+    if (keep_last_ > 0) { // an evicting (sliding count) window reduces at fire
+      using inner = process_contents<T, reduce_all<K, T, W, F>>;
+      return add<out>("window_reduce", with_window_function<inner, Fn>{
+                                         inner{reduce_all<K, T, W, F>{std::move(fn)}, keep_last_},
+                                         std::move(window_fn)});
+    }
+    using inner = reduce_contents<T, F>;
+    return add<out>("window_reduce",
+                    with_window_function<inner, Fn>{inner{std::move(fn)}, std::move(window_fn)});
+  }
+
+  /// aggregate(agg) whose result goes to `window_fn`, a
+  /// process_window_function<K, AggResult, Out, W> that sees it as the only
+  /// element, with the window's metadata (Flink's aggregate(agg,
+  /// ProcessWindowFunction)).
+  template <class Agg, class Fn>
+  stream<typename Fn::output_type> aggregate(Agg agg, Fn window_fn) const {
+    using inner = aggregate_contents<T, Agg>;
+    using out = typename Fn::output_type;
+    static_assert(
+      std::is_base_of_v<process_window_function<K, typename inner::output_type, out, W>, Fn>,
+      "aggregate(agg, window_fn) takes a process_window_function<Key, AggResult, Out, Window>");
+    return add<out>("window_aggregate",
+                    with_window_function<inner, Fn>{inner{std::move(agg)}, std::move(window_fn)});
   }
 
   /// A process_window_function<K, T, Out, W> subclass: all elements of a
@@ -86,6 +133,7 @@ private:
     auto assigner = assigner_;
     auto trigger = trigger_;
     auto lateness = lateness_;
+    auto late_tag = late_tag_;
     // Configuration errors surface when the job is defined, not at run time.
     window_operator<K, T, W, Assigner, Contents, KeyFn> probe{assigner, trigger, lateness,
                                                               contents, key};
@@ -94,20 +142,24 @@ private:
       std::move(name),
       [=] {
         return std::make_unique<window_operator<K, T, W, Assigner, Contents, KeyFn>>(
-          assigner, trigger, lateness, contents, key);
+          assigner, trigger, lateness, contents, key, late_tag);
       },
       inputs_, partitioning::hash, make_hash_router_factory<T>(key_), true,
       make_batch_codec<T>());
+    if (!late_tag_.empty())
+      g_->declare_side_output(id, late_tag_, typeid(T));
     return stream<Out>{*g_, id};
   }
 
   graph_builder* g_;
-  std::vector<uint32_t> inputs_;
+  std::vector<stream_input> inputs_;
   KeyFn key_;
   Assigner assigner_;
   trigger_ptr<W> trigger_;
   size_t keep_last_ = 0;
   timestamp lateness_ = 0;
+  /// Side output of late elements; empty: they are dropped.
+  std::string late_tag_;
 };
 
 /// The default trigger of an assigner (Flink's getDefaultTrigger).

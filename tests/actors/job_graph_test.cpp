@@ -62,11 +62,13 @@ struct graph_maker {
                [out] { return std::make_unique<collect_sink<reading>>(out); });
   }
 
-  void edge(uint32_t from, uint32_t to, partitioning kind = partitioning::automatic) {
+  void edge(uint32_t from, uint32_t to, partitioning kind = partitioning::automatic,
+            std::string side_output = {}) {
     job_edge e;
     e.from = from;
     e.to = to;
     e.kind = kind;
+    e.side_output = std::move(side_output);
     e.make_router = kind == partitioning::hash
                       ? make_hash_router_factory<reading>(by_sensor)
                       : make_router_factory<reading>();
@@ -192,6 +194,26 @@ BOOST_AUTO_TEST_CASE(hash_edge_breaks_the_chain) {
   BOOST_CHECK_EQUAL(plan.vertices[1].name, "b -> c");
   BOOST_REQUIRE_EQUAL(plan.edges.size(), 1u);
   BOOST_CHECK(plan.edges[0].kind == partitioning::hash);
+  check_wiring(plan);
+}
+
+// A side output edge never chains, even when it is the sender's only
+// consumer over a forward edge: the sender ends its vertex, and the plan
+// edge keeps the tag.
+BOOST_AUTO_TEST_CASE(side_output_edge_breaks_the_chain) {
+  graph_maker m;
+  auto a = m.source("a");
+  auto b = m.map("b");
+  auto c = m.sink("c");
+  m.edge(a, b);
+  m.edge(b, c, partitioning::forward, "late");
+  auto plan = build_execution_plan(m.g, config(2));
+  BOOST_REQUIRE_EQUAL(plan.vertices.size(), 2u);
+  BOOST_CHECK_EQUAL(plan.vertices[0].name, "a -> b");
+  BOOST_CHECK_EQUAL(plan.vertices[1].name, "c");
+  BOOST_REQUIRE_EQUAL(plan.edges.size(), 1u);
+  BOOST_CHECK_EQUAL(plan.edges[0].side_output, "late");
+  BOOST_CHECK(plan.edges[0].kind == partitioning::forward);
   check_wiring(plan);
 }
 

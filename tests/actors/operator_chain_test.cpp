@@ -401,6 +401,50 @@ BOOST_AUTO_TEST_CASE(sink_chain_without_routers) {
   BOOST_CHECK_EQUAL_COLLECTIONS(log->begin(), log->end(), expected.begin(), expected.end());
 }
 
+/// Odd values: main output; even: side output "even"; 0 also to "nobody".
+class splitting_op final : public stream_operator {
+public:
+  void process(const batch_ptr& in, operator_context& ctx) override {
+    std::vector<reading> odd, even;
+    for (auto& r : records_of<reading>(*in)) {
+      (r.value % 2 != 0 ? odd : even).push_back(r);
+      if (r.value == 0)
+        ctx.emit_side("nobody", make_batch(std::vector<reading>{r}));
+    }
+    if (!even.empty())
+      ctx.emit_side("even", make_batch(std::move(even)));
+    if (!odd.empty())
+      ctx.emit(make_batch(std::move(odd)));
+  }
+};
+
+// Side outputs: the last operator's emit_side(tag) reaches only the routers
+// of that tag, emit() only those of the main output; a tag without router
+// is dropped; an operator before the last cannot reach the outputs
+// with emit_side.
+BOOST_AUTO_TEST_CASE(side_outputs_reach_only_their_routers) {
+  recording_sink main_sink, even_sink, main_sink2;
+  std::vector<operator_chain::link> links;
+  links.push_back(link_of(std::make_unique<splitting_op>(), "split"));
+  std::vector<std::unique_ptr<output_router>> routers(3);
+  for (auto& r : routers)
+    r = std::make_unique<forward_router>();
+  operator_chain chain{std::move(links), std::move(routers),
+                       std::vector<channel_sink*>{&main_sink, &even_sink, &main_sink2},
+                       std::vector<std::string>{"", "even", ""}};
+  chain.open({});
+  chain.process(make_batch(std::vector<reading>{{0, 0}, {0, 1}, {0, 2}, {0, 3}}));
+  BOOST_CHECK(main_sink.all_records() == (std::vector<reading>{{0, 1}, {0, 3}}));
+  BOOST_CHECK(main_sink2.all_records() == main_sink.all_records());
+  BOOST_CHECK(even_sink.all_records() == (std::vector<reading>{{0, 0}, {0, 2}}));
+  recording_sink tail_sink;
+  auto mid = make_chain(ops(std::pair{std::string{"split"}, operator_ptr{new splitting_op}},
+                            std::pair{std::string{"map"}, make_map()}),
+                        std::make_unique<forward_router>(), &tail_sink);
+  mid->process(make_batch(std::vector<reading>{{0, 1}, {0, 2}}));
+  BOOST_CHECK(tail_sink.all_records() == (std::vector<reading>{{0, 10}}));
+}
+
 BOOST_AUTO_TEST_CASE(throwing_operator_propagates_and_is_named) {
   recording_sink sink;
   auto chain = make_chain(ops(std::pair{std::string{"map"}, make_map()},

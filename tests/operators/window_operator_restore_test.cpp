@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "snapshot/key_groups.hpp"
-#include "tests/operators/window_test_util.hpp"
+#include "tests/operators/window_reference.hpp"
 
 using namespace sluice;
 using namespace sluice::window_test;

@@ -3,9 +3,11 @@
 // computed here, with out-of-order input.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <random>
 #include <tuple>
@@ -245,6 +247,215 @@ BOOST_AUTO_TEST_CASE(stop_with_drain_fires_every_window_and_plain_stop_does_not)
   auto [entered2, counted2] = stop_windows(savepoint_mode::stop);
   BOOST_CHECK_GT(entered2, 0);
   BOOST_CHECK_LT(counted2, entered2);
+}
+
+namespace {
+
+/// A punctuated generator: after every record that raises the highest
+/// timestamp, the watermark highest - 1 (so lateness is decided by record
+/// order alone, not by timing).
+class every_event_watermarks final : public watermark_generator {
+public:
+  void on_event(timestamp t, watermark_output& out) override {
+    if (t > highest_) {
+      highest_ = t;
+      out.emit_watermark(t - 1);
+    }
+  }
+  void on_periodic_emit(watermark_output&) override {
+  }
+
+private:
+  timestamp highest_ = min_timestamp;
+};
+
+auto every_event() {
+  return watermark_strategy<reading>::for_generator([] {
+           return std::make_unique<every_event_watermarks>();
+         })
+    .with_timestamp_assigner([](const reading& r) { return r.time; });
+}
+
+auto sum_readings = [](const reading& a, const reading& b) {
+  return reading{a.sensor, a.value + b.value, std::min(a.time, b.time)};
+};
+
+} // namespace
+
+// The late-data side output through a whole job: one assigner subtask
+// with a watermark after every record, so the reference below knows which
+// readings are late (their 1 s window's end passed the watermark). The
+// windows sum exactly the others; the side output carries exactly the
+// late ones, with their timestamps.
+BOOST_AUTO_TEST_CASE(late_elements_reach_the_side_output_exactly) {
+  auto xs = out_of_order(3000, 11);
+  std::map<std::pair<int32_t, int64_t>, int64_t> expected;
+  std::vector<std::tuple<int32_t, int64_t, int64_t>> expected_late;
+  timestamp wm = min_timestamp;
+  for (auto& r : xs) {
+    auto start = r.time / 1000 * 1000;
+    if (start + 999 <= wm)
+      expected_late.emplace_back(r.sensor, r.value, r.time);
+    else
+      expected[{r.sensor, start}] += r.value;
+    wm = std::max(wm, r.time - 1);
+  }
+  environment env;
+  env.set_parallelism(2);
+  output_tag<reading> late{"late-readings"};
+  auto sums = env.from_collection(xs)
+                .assign_timestamps_and_watermarks(every_event())
+                .parallelism(1)
+                .key_by([](const reading& r) { return r.sensor; })
+                .window(tumbling_event_time_windows::of(1s))
+                .side_output_late_data(late)
+                .reduce(sum_readings);
+  auto out = sums.collect();
+  auto late_out = sums.get_side_output(late).map([](const reading& r) { return r; }).collect();
+  auto result = env.execute("late-data");
+  BOOST_REQUIRE_MESSAGE(result.status == job_status::finished, result.message);
+  std::map<std::pair<int32_t, int64_t>, int64_t> got;
+  for (auto& r : out->values())
+    got[{r.sensor, r.time / 1000 * 1000}] += r.value;
+  BOOST_CHECK(got == expected);
+  std::vector<std::tuple<int32_t, int64_t, int64_t>> got_late;
+  for (auto& r : late_out->values())
+    got_late.emplace_back(r.sensor, r.value, r.time);
+  std::sort(got_late.begin(), got_late.end());
+  std::sort(expected_late.begin(), expected_late.end());
+  BOOST_CHECK(got_late == expected_late);
+  BOOST_CHECK_GT(expected_late.size(), 100u); // the input has late readings
+}
+
+namespace {
+
+/// (count, sum) of readings, as a Flink AggregateFunction.
+struct count_and_sum {
+  std::pair<int64_t, int64_t> create() const {
+    return {0, 0};
+  }
+  std::pair<int64_t, int64_t> add(const reading& r, std::pair<int64_t, int64_t> acc) const {
+    return {acc.first + 1, acc.second + r.value};
+  }
+  std::pair<int64_t, int64_t> result(const std::pair<int64_t, int64_t>& acc) const {
+    return acc;
+  }
+  std::pair<int64_t, int64_t> merge(std::pair<int64_t, int64_t> a,
+                                    std::pair<int64_t, int64_t> b) const {
+    return {a.first + b.first, a.second + b.second};
+  }
+};
+
+using window_row = std::tuple<int32_t, int64_t, int64_t, int64_t>; // key, start, count, sum
+
+/// Adds the key and the window start to the aggregate's single result.
+class label_window final
+  : public process_window_function<int32_t, std::pair<int64_t, int64_t>, window_row,
+                                   time_window> {
+public:
+  void process(const int32_t& key, const window_context<time_window>& ctx,
+               const std::vector<std::pair<int64_t, int64_t>>& results,
+               collector<window_row>& out) override {
+    for (auto& [count, sum] : results)
+      out.collect({key, ctx.window.start, count, sum});
+  }
+};
+
+/// Counts how often it fired per key (one result per fire: the reduced
+/// reading, its value being the window's sum).
+class number_fires final
+  : public process_window_function<int32_t, reading, std::pair<int32_t, int64_t>,
+                                   global_window> {
+public:
+  void process(const int32_t& key, const window_context<global_window>&,
+               const std::vector<reading>& reduced,
+               collector<std::pair<int32_t, int64_t>>& out) override {
+    if (reduced.size() != 1)
+      throw std::runtime_error{"a reduce handed over more than one result"};
+    out.collect({key, reduced.front().value});
+  }
+};
+
+} // namespace
+
+// Incremental functions with a window function (Flink's aggregate(agg,
+// windowFn) / reduce(fn, windowFn)): the window function gets the one
+// incremental result and the window. Tumbling 1 s windows with (count,
+// sum) labelled by window; sliding count windows (4, every 2) whose sums
+// per key equal the reference's.
+BOOST_AUTO_TEST_CASE(incremental_results_reach_a_window_function) {
+  auto xs = out_of_order(2000, 5);
+  std::set<window_row> expected;
+  {
+    std::map<std::pair<int32_t, int64_t>, std::pair<int64_t, int64_t>> acc;
+    for (auto& r : xs) {
+      auto& a = acc[{r.sensor, r.time / 1000 * 1000}];
+      a = {a.first + 1, a.second + r.value};
+    }
+    for (auto& [k, a] : acc)
+      expected.insert({k.first, k.second, a.first, a.second});
+  }
+  std::map<int32_t, std::vector<int64_t>> expected_sums, seen;
+  for (auto& r : xs) {
+    auto& s = seen[r.sensor];
+    s.push_back(r.value);
+    if (s.size() % 2 == 0) {
+      int64_t sum = 0;
+      for (size_t i = s.size() > 4 ? s.size() - 4 : 0; i < s.size(); ++i)
+        sum += s[i];
+      expected_sums[r.sensor].push_back(sum);
+    }
+  }
+  environment env;
+  env.set_parallelism(2);
+  auto keyed = env.from_collection(xs)
+                 .assign_timestamps_and_watermarks(by_time())
+                 .parallelism(1) // one channel per window subtask: per-key order kept
+                 .key_by([](const reading& r) { return r.sensor; });
+  auto rows = keyed.window(tumbling_event_time_windows::of(1s))
+                .aggregate(count_and_sum{}, label_window{})
+                .collect();
+  auto sums = keyed.count_window(4, 2).reduce(sum_readings, number_fires{}).collect();
+  auto result = env.execute("window-functions");
+  BOOST_REQUIRE_MESSAGE(result.status == job_status::finished, result.message);
+  auto got = rows->values();
+  BOOST_CHECK_EQUAL(got.size(), expected.size()); // each window once
+  BOOST_CHECK(std::set<window_row>(got.begin(), got.end()) == expected);
+  std::map<int32_t, std::vector<int64_t>> got_sums;
+  for (auto& [key, sum] : sums->values())
+    got_sums[key].push_back(sum);
+  BOOST_CHECK(got_sums == expected_sums);
+}
+
+// get_side_output checks its tag when the job is defined: an operator
+// without that side output, or a tag of another record type, is refused
+// naming the tag; an empty tag id is refused.
+BOOST_AUTO_TEST_CASE(get_side_output_refuses_unknown_tags) {
+  auto message_of = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const sluice::exception& e) {
+      return std::string{to_string(e.code())} + ": " + e.what();
+    }
+    return "no error";
+  };
+  environment env;
+  auto keyed = env.from_collection(out_of_order(10, 1))
+                 .assign_timestamps_and_watermarks(by_time())
+                 .key_by([](const reading& r) { return r.sensor; });
+  auto plain = keyed.window(tumbling_event_time_windows::of(1s)).reduce(sum_readings);
+  output_tag<reading> late{"late"};
+  auto msg = message_of([&] { plain.get_side_output(late); });
+  BOOST_CHECK_MESSAGE(msg.find("has no side output 'late'") != std::string::npos, msg);
+  auto with = keyed.window(tumbling_event_time_windows::of(1s))
+                .side_output_late_data(late)
+                .reduce(sum_readings);
+  msg = message_of([&] { with.get_side_output(output_tag<int>{"late"}); });
+  BOOST_CHECK_MESSAGE(msg.find("side output 'late'") != std::string::npos
+                        && msg.find("another record type") != std::string::npos,
+                      msg);
+  msg = message_of([] { output_tag<reading>{""}; });
+  BOOST_CHECK_MESSAGE(msg.find("non-empty id") != std::string::npos, msg);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
