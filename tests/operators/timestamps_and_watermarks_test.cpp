@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/operators/punctuated_watermarks.hpp"
+
 using namespace sluice;
 
 namespace {
@@ -53,22 +55,6 @@ private:
   subtask_info info_;
 };
 
-/// After every record that raises the highest timestamp: highest - 1.
-class punctuated final : public watermark_generator {
-public:
-  void on_event(timestamp t, watermark_output& out) override {
-    if (t > highest_) {
-      highest_ = t;
-      out.emit_watermark(t - 1);
-    }
-  }
-  void on_periodic_emit(watermark_output&) override {
-  }
-
-private:
-  timestamp highest_ = min_timestamp;
-};
-
 std::vector<std::string> run(watermark_strategy<int64_t> strategy,
                              std::vector<std::vector<int64_t>> batches) {
   recording_context ctx;
@@ -87,7 +73,7 @@ BOOST_AUTO_TEST_SUITE(timestamps_and_watermarks)
 
 BOOST_AUTO_TEST_CASE(punctuated_watermarks_follow_their_record) {
   auto log = run(watermark_strategy<int64_t>::for_generator(
-                   [] { return std::make_unique<punctuated>(); }),
+                   [] { return std::make_unique<sluice::testing::every_event_watermarks>(); }),
                  {{5, 10, 7, 12}, {3, 4}});
   std::vector<std::string> want{"r:5", "w:4", "r:10", "w:9", "r:7,12", "w:11", "r:3,4"};
   BOOST_CHECK_EQUAL_COLLECTIONS(log.begin(), log.end(), want.begin(), want.end());

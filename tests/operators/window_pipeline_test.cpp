@@ -15,6 +15,7 @@
 
 #include "operators/environment.hpp"
 #include "tests/checkpoint/checkpoint_test_util.hpp"
+#include "tests/operators/punctuated_watermarks.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -251,27 +252,9 @@ BOOST_AUTO_TEST_CASE(stop_with_drain_fires_every_window_and_plain_stop_does_not)
 
 namespace {
 
-/// A punctuated generator: after every record that raises the highest
-/// timestamp, the watermark highest - 1 (so lateness is decided by record
-/// order alone, not by timing).
-class every_event_watermarks final : public watermark_generator {
-public:
-  void on_event(timestamp t, watermark_output& out) override {
-    if (t > highest_) {
-      highest_ = t;
-      out.emit_watermark(t - 1);
-    }
-  }
-  void on_periodic_emit(watermark_output&) override {
-  }
-
-private:
-  timestamp highest_ = min_timestamp;
-};
-
 auto every_event() {
   return watermark_strategy<reading>::for_generator([] {
-           return std::make_unique<every_event_watermarks>();
+           return std::make_unique<sluice::testing::every_event_watermarks>();
          })
     .with_timestamp_assigner([](const reading& r) { return r.time; });
 }
