@@ -46,6 +46,7 @@ public:
     auto& xs = records_of<T>(*in);
     auto& before = in->timestamps();
     std::vector<timestamp> ts(xs.size());
+    out_.ctx = &ctx;
     xs_ = &xs;
     ts_ = &ts;
     sent_ = 0;

@@ -69,6 +69,14 @@ public:
     if (lateness_ < 0)
       throw exception(ec::invalid_argument, "allowed lateness must not be negative, got "
                                               + std::to_string(lateness_) + " ms");
+    // The default triggers register a timer at the max timestamp of every
+    // window they see (event time: every window that is not late). That is
+    // the cleanup time too when nothing extends it (processing time, or no
+    // allowed lateness), so the cleanup timer would be the same timer.
+    trigger_registers_cleanup_
+      = assigner_.is_event_time()
+          ? lateness_ == 0 && dynamic_cast<const event_time_trigger<W>*>(trigger_.get()) != nullptr
+          : dynamic_cast<const processing_time_trigger<W>*>(trigger_.get()) != nullptr;
   }
 
   /// Late elements dropped so far (not counting those sent to the late-data
@@ -330,6 +338,8 @@ private:
   }
 
   void register_cleanup_timer(const K& key, const W& w) {
+    if (trigger_registers_cleanup_)
+      return; // the trigger's timer is the cleanup timer (saves a lookup)
     auto t = cleanup_time(w);
     if (t == max_timestamp)
       return; // global window: never cleaned up
@@ -368,6 +378,8 @@ private:
   Contents contents_;
   KeyFn key_;
   std::string late_tag_;
+  /// Whether the trigger registers every window's cleanup timer itself.
+  bool trigger_registers_cleanup_ = false;
   uint64_t dropped_ = 0;
   keyed_state_backend* state_ = nullptr;
   operator_context* ctx_ = nullptr;
