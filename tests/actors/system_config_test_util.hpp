@@ -23,7 +23,7 @@ struct temp_file {
   explicit temp_file(const std::string& content) {
     static int counter = 0;
     path = std::filesystem::temp_directory_path()
-           / ("sluice-system-config-test-" + std::to_string(::getpid()) + "-"
+           / ("sluice-config-test-" + std::to_string(::getpid()) + "-"
               + std::to_string(counter++) + ".ini");
     std::ofstream out{path};
     out << content;

@@ -21,6 +21,7 @@
 #include "actors/system_config.hpp"
 #include "operators/environment.hpp"
 #include "sluice_defaults.hpp"
+#include "tests/actors/system_config_test_util.hpp"
 
 namespace {
 
@@ -64,28 +65,7 @@ std::string meson_default(const std::string& name) {
   return decl.substr(v, stop - v);
 }
 
-/// A config file in the temp directory, removed at scope exit.
-struct temp_file {
-  std::filesystem::path path;
-
-  explicit temp_file(const std::string& content) {
-    static int counter = 0;
-    path = std::filesystem::temp_directory_path()
-           / ("sluice-restart-config-test-" + std::to_string(::getpid()) + "-"
-              + std::to_string(counter++) + ".ini");
-    std::ofstream out{path};
-    out << content;
-  }
-
-  ~temp_file() {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-  }
-
-  std::string arg() const {
-    return "--config-file=" + path.string();
-  }
-};
+using sluice::config_test::temp_file;
 
 } // namespace
 
