@@ -48,17 +48,6 @@ double mean_of(const std::vector<double>& xs) {
   return xs.empty() ? 0 : sum / static_cast<double>(xs.size());
 }
 
-/// Memory storage, exactly once, every `interval`; aligned unless told.
-checkpoint_config checkpoints_every(std::chrono::milliseconds interval, bool unaligned) {
-  checkpoint_config c;
-  c.interval = interval;
-  c.mode = checkpointing_mode::exactly_once;
-  c.unaligned = unaligned;
-  c.aligned_timeout = std::chrono::milliseconds{0};
-  c.storage = checkpoint_storage_type::memory;
-  c.externalized = externalized_cleanup::none;
-  return c;
-}
 
 /// Prints why `r` is unusable and returns true, or returns false.
 bool failed(const char* workload, const char* which, const engine_run& r,
@@ -108,7 +97,7 @@ int bench_checkpointing(const engine_options& base, std::ostream& out,
   if (failed(name, "off", off, off_opts))
     return 1;
   auto on_opts = base;
-  on_opts.checkpointing = checkpoints_every(checkpoint_interval, false);
+  on_opts.checkpointing = engine_options::checkpoints_every(checkpoint_interval, false);
   cpu = cpu_seconds();
   auto on = run_keyed_count(on_opts);
   auto on_cpu = cpu_seconds() - cpu;
@@ -156,7 +145,7 @@ int bench_checkpoint_latency(const engine_options& base, std::ostream& out,
   measured m[2];
   for (int unaligned = 0; unaligned < 2; ++unaligned) {
     auto o = base;
-    o.checkpointing = checkpoints_every(checkpoint_interval, unaligned == 1);
+    o.checkpointing = engine_options::checkpoints_every(checkpoint_interval, unaligned == 1);
     auto& x = m[unaligned];
     x.run = run_keyed_count(o);
     if (failed(name, unaligned == 1 ? "unaligned" : "aligned", x.run, o))

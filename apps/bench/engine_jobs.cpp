@@ -138,17 +138,6 @@ auto key_of = [](const key_count& x) -> const std::string& { return x.first; };
 
 auto count_of = [](const key_count& x) { return x.second; };
 
-pipeline_config config_of(const engine_options& opts) {
-  auto cfg = default_pipeline_config();
-  cfg.parallelism = opts.parallelism;
-  if (opts.batch_size > 0)
-    cfg.batch_size = opts.batch_size;
-  cfg.threads = opts.threads;
-  if (opts.buffers_per_channel > 0)
-    cfg.buffers_per_channel = opts.buffers_per_channel;
-  return cfg;
-}
-
 /// Waits for `job` to end, collecting every completed checkpoint on the way.
 job_result wait_collecting_checkpoints(const job_client& job, engine_run& r) {
   std::map<uint64_t, checkpoint_stats_entry> completed;
@@ -175,7 +164,7 @@ engine_run run(const engine_options& opts, const char* name, Build build) {
   engine_run r;
   auto out = std::make_shared<tally>();
   {
-    environment env{config_of(opts)};
+    environment env{opts.pipeline()};
     env.set_checkpoint_config(opts.checkpointing);
     env.set_state_config(opts.state);
     env.system(); // start the actor system outside the clock
@@ -195,6 +184,29 @@ engine_run run(const engine_options& opts, const char* name, Build build) {
 auto identity = [](auto x) { return x; };
 
 } // namespace
+
+checkpoint_config engine_options::checkpoints_every(std::chrono::milliseconds interval,
+                                                    bool unaligned) {
+  checkpoint_config c;
+  c.interval = interval;
+  c.mode = checkpointing_mode::exactly_once;
+  c.unaligned = unaligned;
+  c.aligned_timeout = std::chrono::milliseconds{0};
+  c.storage = checkpoint_storage_type::memory;
+  c.externalized = externalized_cleanup::none;
+  return c;
+}
+
+pipeline_config engine_options::pipeline() const {
+  auto cfg = default_pipeline_config();
+  cfg.parallelism = parallelism;
+  if (batch_size > 0)
+    cfg.batch_size = batch_size;
+  cfg.threads = threads;
+  if (buffers_per_channel > 0)
+    cfg.buffers_per_channel = buffers_per_channel;
+  return cfg;
+}
 
 engine_run run_passthrough(const engine_options& opts) {
   return run(opts, "bench passthrough", [&](environment& env, std::shared_ptr<tally> out) {

@@ -11,6 +11,7 @@
 #include "actors/checkpoint/checkpoint_stats.hpp"
 #include "actors/state_config.hpp"
 #include "actors/job_status.hpp"
+#include "actors/pipeline_config.hpp"
 #include "apps/bench/baselines.hpp"
 
 namespace sluice::bench {
@@ -40,6 +41,15 @@ struct engine_options {
     c.interval.reset();
     return c;
   }
+
+  /// Memory storage, exactly once, every `interval`; aligned (no aligned
+  /// timeout) unless `unaligned`.
+  static checkpoint_config checkpoints_every(std::chrono::milliseconds interval,
+                                             bool unaligned = false);
+
+  /// The compiled-in pipeline config with this run's parallelism, threads
+  /// and, when set, batch size and buffers per channel.
+  pipeline_config pipeline() const;
 };
 
 struct engine_run {

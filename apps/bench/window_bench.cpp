@@ -155,30 +155,6 @@ private:
   value_state<window_leaders>* leaders_ = nullptr;
 };
 
-pipeline_config config_of(const engine_options& opts) {
-  auto cfg = default_pipeline_config();
-  cfg.parallelism = opts.parallelism;
-  if (opts.batch_size > 0)
-    cfg.batch_size = opts.batch_size;
-  cfg.threads = opts.threads;
-  if (opts.buffers_per_channel > 0)
-    cfg.buffers_per_channel = opts.buffers_per_channel;
-  return cfg;
-}
-
-/// Memory storage, exactly once, aligned, every `interval` (as the
-/// `checkpointing` workload).
-checkpoint_config checkpoints_every(std::chrono::milliseconds interval) {
-  checkpoint_config c;
-  c.interval = interval;
-  c.mode = checkpointing_mode::exactly_once;
-  c.unaligned = false;
-  c.aligned_timeout = std::chrono::milliseconds{0};
-  c.storage = checkpoint_storage_type::memory;
-  c.externalized = externalized_cleanup::none;
-  return c;
-}
-
 struct q5_run {
   std::vector<hot_item> answer; // sorted
   double seconds = 0;
@@ -194,7 +170,7 @@ q5_run run_engine(const engine_options& opts, const q5_options& q) {
   q5_run r;
   collected_ptr<hot_item> sink;
   {
-    environment env{config_of(opts)};
+    environment env{opts.pipeline()};
     env.set_checkpoint_config(opts.checkpointing);
     env.set_state_config(opts.state);
     env.system();
@@ -286,7 +262,7 @@ int bench_nexmark_q5(const engine_options& base, uint64_t event_rate, std::ostre
   q.auctions = std::max<uint64_t>(base.keys, 1);
   q.event_rate = std::max<uint64_t>(event_rate, 1);
   auto opts = base;
-  opts.checkpointing = checkpoints_every(checkpoint_interval);
+  opts.checkpointing = engine_options::checkpoints_every(checkpoint_interval);
 
   auto cpu = cpu_seconds();
   auto engine = run_engine(opts, q);

@@ -22,6 +22,7 @@
 #include "actors/job_master.hpp"
 #include "operators/transactional_file_sink.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
+#include "tests/fault/line_diff.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -156,16 +157,12 @@ BOOST_DATA_TEST_CASE(killed_subtasks_leave_every_line_committed_exactly_once,
   bool exactly_once = c.mode == checkpointing_mode::exactly_once;
   if (exactly_once)
     BOOST_CHECK_EQUAL(got.size(), expected.size());
-  std::vector<std::string> missing, extra;
-  std::set_difference(expected.begin(), expected.end(), got.begin(), got.end(),
-                      std::back_inserter(missing));
-  std::set_difference(got.begin(), got.end(), expected.begin(), expected.end(),
-                      std::back_inserter(extra));
+  auto [missing, extra] = sluice::testing::diff_sorted_lines(expected, got);
   BOOST_CHECK_MESSAGE(missing.empty(), missing.size() << " lines lost, e.g. "
-                                                      << (missing.empty() ? "" : missing[0]));
+                                                      << line_diff::first(missing));
   if (exactly_once)
     BOOST_CHECK_MESSAGE(extra.empty(), extra.size() << " lines duplicated or foreign, e.g. "
-                                                    << (extra.empty() ? "" : extra[0]));
+                                                    << line_diff::first(extra));
   else
     BOOST_TEST_MESSAGE(c << ": " << extra.size() << " duplicated lines");
   std::vector<std::string> left;

@@ -21,6 +21,7 @@
 #include "actors/job_master.hpp"
 #include "operators/transactional_file_sink.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
+#include "tests/fault/line_diff.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -212,15 +213,11 @@ void check_committed(const std::filesystem::path& out, const std::vector<std::st
   auto got = read_committed_lines(out);
   std::sort(got.begin(), got.end());
   BOOST_CHECK_EQUAL(got.size(), expected.size());
-  std::vector<std::string> missing, extra;
-  std::set_difference(expected.begin(), expected.end(), got.begin(), got.end(),
-                      std::back_inserter(missing));
-  std::set_difference(got.begin(), got.end(), expected.begin(), expected.end(),
-                      std::back_inserter(extra));
+  auto [missing, extra] = sluice::testing::diff_sorted_lines(expected, got);
   BOOST_CHECK_MESSAGE(missing.empty(), missing.size() << " results lost, e.g. "
-                                                      << (missing.empty() ? "" : missing[0]));
+                                                      << line_diff::first(missing));
   BOOST_CHECK_MESSAGE(extra.empty(), extra.size() << " results wrong or repeated, e.g. "
-                                                  << (extra.empty() ? "" : extra[0]));
+                                                  << line_diff::first(extra));
 }
 
 } // namespace
