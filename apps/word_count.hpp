@@ -32,15 +32,19 @@ inline std::ostream& operator<<(std::ostream& os, const word_count& x) {
   return os << '(' << x.word << ',' << x.count << ')';
 }
 
-/// The words of `line`, lower-cased: maximal runs of ASCII letters; every
-/// other byte (digits, punctuation, white space, non-ASCII) separates words.
+/// The words of `line` as Flink's WordCount finds them
+/// (`line.toLowerCase().split("\\W+")`, empty tokens dropped): maximal
+/// runs of ASCII letters, digits and '_' (Java's \w), lower-cased, so
+/// "w12x" and "foo_bar" are one word each. Every other byte (punctuation,
+/// white space, non-ASCII bytes, which Java's ASCII \W also splits at)
+/// separates words.
 inline std::vector<std::string> split_words(std::string_view line) {
   std::vector<std::string> words;
   std::string word;
   for (char c : line) {
     if (c >= 'A' && c <= 'Z') {
       word += static_cast<char>(c - 'A' + 'a');
-    } else if (c >= 'a' && c <= 'z') {
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
       word += c;
     } else if (!word.empty()) {
       words.push_back(std::move(word));

@@ -30,13 +30,17 @@ std::vector<std::string> read_lines(const std::string& path, uint32_t batch) {
 
 BOOST_AUTO_TEST_SUITE(word_count)
 
-BOOST_AUTO_TEST_CASE(split_words_lower_cases_runs_of_letters) {
+// Flink's WordCount: `line.toLowerCase().split("\\W+")`, empty tokens
+// dropped. Letters, digits and '_' are word characters (Java's ASCII \w).
+BOOST_AUTO_TEST_CASE(split_words_splits_like_flinks_word_count) {
   using sluice::apps::split_words;
   using words = std::vector<std::string>;
   BOOST_CHECK(split_words("") == words{});
-  BOOST_CHECK(split_words(" ,.42 ") == words{});
+  BOOST_CHECK(split_words(" ,.- ") == words{});
+  BOOST_CHECK((split_words(" ,.42 ") == words{"42"}));
   BOOST_CHECK((split_words("Hello, World!") == words{"hello", "world"}));
-  BOOST_CHECK((split_words("it's x2y--Z") == words{"it", "s", "x", "y", "z"}));
+  BOOST_CHECK((split_words("w12x foo_bar") == words{"w12x", "foo_bar"}));
+  BOOST_CHECK((split_words("it's x2y--Z _") == words{"it", "s", "x2y", "z", "_"}));
   BOOST_CHECK((split_words("caf\xc3\xa9 au\tlait\r") == words{"caf", "au", "lait"}));
 }
 
