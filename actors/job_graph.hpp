@@ -15,6 +15,7 @@
 
 #include "actors/batch_codec.hpp"
 #include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/delivery_guarantee.hpp"
 #include "actors/restart/restart_config.hpp"
 #include "actors/state_config.hpp"
 #include "actors/operator.hpp"
@@ -135,6 +136,9 @@ struct execution_plan {
   /// Start from this completed checkpoint (`sluice run -s PATH`,
   /// environment::restore_from) instead of empty state; null: fresh.
   std::shared_ptr<const restore_point> initial_restore;
+  /// What the job guarantees for its state (actors/delivery_guarantee.hpp);
+  /// `environment` assesses it, job_client::guarantee() reports it.
+  guarantee_report guarantee;
   /// The job's id (32 hex digits), set by runtime::submit; names the lmdb
   /// working directories.
   std::string job_id;

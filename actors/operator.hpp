@@ -244,6 +244,16 @@ class source_operator : public stream_operator {
 public:
   virtual source_step emit_next(operator_context& ctx, size_t max_records) = 0;
 
+  /// Whether a restore replays exactly what followed the checkpoint: the
+  /// source keeps its position in its operator state and can read from it
+  /// again (a file, a generator, a replayable log). False by default: with
+  /// checkpointing on, a job with a source that cannot replay (stdin, a
+  /// socket, a host's inlet) is at-most-once for that input, and says so
+  /// at start (environment::delivery_warnings, the REST job details).
+  virtual bool replayable() const noexcept {
+    return false;
+  }
+
   void process(const batch_ptr&, operator_context& ctx) final {
     ctx.fail("a source has no input");
   }

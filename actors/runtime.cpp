@@ -25,7 +25,12 @@ struct job_client::impl {
   std::string job_id;
   checkpoint_storage_ptr storage;
   std::shared_ptr<fault_points> faults;
+  guarantee_report guarantee;
 };
+
+const guarantee_report& job_client::guarantee() const {
+  return impl_->guarantee;
+}
 
 const std::string& job_client::job_id() const {
   return impl_->job_id;
@@ -145,11 +150,13 @@ job_client runtime::submit(execution_plan plan) {
                 ? checkpoint_storage::filesystem(plan.checkpointing.dir, job_id)
                 : checkpoint_storage::memory(job_id);
   auto board = std::make_shared<job_board>();
+  auto guarantee = plan.guarantee;
   auto shared_plan = std::make_shared<const execution_plan>(std::move(plan));
   auto faults = std::make_shared<fault_points>();
   auto master = impl_->sys->spawn(job_master, shared_plan, board, storage, faults);
   job_client client{std::make_shared<job_client::impl>(job_client::impl{
-    impl_->sys, std::move(master), std::move(board), job_id, storage, std::move(faults)})};
+    impl_->sys, std::move(master), std::move(board), job_id, storage, std::move(faults),
+    std::move(guarantee)})};
   std::lock_guard<std::mutex> guard{impl_->mtx};
   // Forget jobs that ended; keep the ones the destructor must stop.
   std::erase_if(impl_->jobs, [](const job_client& j) { return is_terminal(j.status()); });

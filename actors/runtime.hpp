@@ -77,6 +77,10 @@ public:
   /// Restarts so far, the latest failure's cause and the downtime.
   job_restart_stats restart_stats() const;
 
+  /// What the job guarantees for its state under failures, and why not
+  /// more (sources that cannot replay): actors/delivery_guarantee.hpp.
+  const guarantee_report& guarantee() const;
+
   /// Where the job's checkpoints live (null when checkpointing is off);
   /// tests and tools read completed checkpoints through it.
   std::shared_ptr<checkpoint_storage> storage() const;

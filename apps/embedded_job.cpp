@@ -116,6 +116,9 @@ job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& c
     counts.name("visit-count").uid("visit-count");
     counts.sink_to(actor_outlet<user_count>(printer)).name("host-printer");
     auto job = env.execute_async("embedded-click-counts");
+    if (checkpoint_log != nullptr) // the inlet cannot rewind: at-most-once for its clicks
+      for (auto& warning : env.delivery_warnings())
+        *checkpoint_log << log_prefix + "warning: " + warning + "\n" << std::flush;
     if (opts.faults.active())
       start_fault_injector(host, job, opts.faults, [checkpoint_log, log_prefix](auto& line) {
         if (checkpoint_log != nullptr)

@@ -6,7 +6,9 @@
 // `idle` when nothing is, so a cancel (Ctrl-C) lands between steps even
 // while an interactive or piped stdin has nothing to say. Parallelism 1 (one
 // reader per file); lines keep their order. Not replayable (a restarted job
-// does not re-read stdin): the replayable file source comes with issue 6.
+// does not re-read stdin; `replayable()` is false, so a checkpointed job
+// warns that it is at-most-once for this input). word-count uses it for
+// stdin only: files go through the replayable operators/file_source.hpp.
 #pragma once
 
 #include <cstddef>

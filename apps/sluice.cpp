@@ -185,7 +185,8 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
     }
     auto path = cfg.input;
     auto lines = env.add_source<std::string>(
-      "line-source", [path] { return std::make_unique<sluice::apps::line_source>(path); }, 1);
+      path.empty() || path == "-" ? "stdin" : "line-source",
+      [path] { return std::make_unique<sluice::apps::line_source>(path); }, 1);
     lines.uid("line-source");
     emit(sluice::apps::word_counts(lines), cfg);
     return 0;
@@ -297,6 +298,8 @@ int run_job(const std::string& job, cli_config& cfg) {
   }
   auto job_handle = *submitted;
   for (auto& warning : env.restore_warnings())
+    std::cerr << "sluice: warning: " << warning << '\n';
+  for (auto& warning : env.delivery_warnings())
     std::cerr << "sluice: warning: " << warning << '\n';
   if (rest)
     rest->add_job(job_handle, rest_info(job, cfg));

@@ -56,6 +56,8 @@ job_client environment::execute_async(std::string job_name) {
   plan.state = state_;
   plan.restart = std::move(restart);
   plan.initial_restore = restore_;
+  plan.guarantee = assess_guarantee(plan.nodes, ckpt_);
+  delivery_warnings_ = plan.guarantee.warnings;
   return rt().submit(std::move(plan));
 }
 

@@ -121,6 +121,13 @@ public:
     return restore_warnings_;
   }
 
+  /// After `execute_async`: one sentence per source that cannot replay
+  /// while checkpointing is on (the job is at-most-once for its input; see
+  /// actors/delivery_guarantee.hpp). `sluice run` prints them at start.
+  const std::vector<std::string>& delivery_warnings() const noexcept {
+    return delivery_warnings_;
+  }
+
   /// Keyed state in `kind` (hashmap or lmdb) for the jobs executed next.
   environment& set_state_backend(state_backend_kind kind) {
     state_.backend = kind;
@@ -222,6 +229,7 @@ private:
   std::shared_ptr<const restore_point> restore_;
   bool allow_non_restored_ = false;
   std::vector<std::string> restore_warnings_;
+  std::vector<std::string> delivery_warnings_;
   graph_builder graph_;
   caf::actor_system* host_ = nullptr;
   std::shared_ptr<runtime> rt_;

@@ -121,7 +121,7 @@ public:
   operator_state_modes list_state_modes() const override;
 
   /// Always true: a restore replays exactly from the checkpointed offsets.
-  bool replayable() const noexcept {
+  bool replayable() const noexcept override {
     return true;
   }
 

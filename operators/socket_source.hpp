@@ -93,7 +93,7 @@ public:
   source_step emit_next(operator_context& ctx, size_t max_records) override;
 
   /// Always false: at-most-once (no state, nothing replayed).
-  bool replayable() const noexcept {
+  bool replayable() const noexcept override {
     return is_replayable;
   }
 

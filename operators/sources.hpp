@@ -48,6 +48,11 @@ public:
     ctx.add_list_item("offset", std::move(bytes));
   }
 
+  /// A restore replays exactly from the offset.
+  bool replayable() const noexcept override {
+    return true;
+  }
+
   source_step emit_next(operator_context& ctx, size_t max_records) override {
     std::vector<T> out;
     out.reserve(max_records);
@@ -100,6 +105,11 @@ public:
   /// The offset (next event index) as operator list state "offset"; a
   /// restore replays exactly from it.
   void snapshot_state(const snapshot_context& ctx) override;
+
+  /// A restore replays exactly from the offset.
+  bool replayable() const noexcept override {
+    return true;
+  }
 
   /// Next event index this instance will emit (its offset).
   uint64_t next_index() const noexcept {

@@ -278,6 +278,7 @@ void job_rest_backend::job_details(const std::string& job, rest_callback<rest_jo
   d.parallelism = v->info.parallelism;
   d.max_parallelism = v->info.max_parallelism;
   d.restarts = v->client.restart_stats();
+  d.guarantee = v->client.guarantee();
   done(std::move(d));
 }
 

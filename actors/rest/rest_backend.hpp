@@ -28,6 +28,7 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/checkpoint/checkpoint_stats.hpp"
+#include "actors/delivery_guarantee.hpp"
 #include "actors/job_status.hpp"
 
 namespace sluice {
@@ -81,6 +82,9 @@ struct rest_job_details {
   uint32_t max_parallelism = 0;
   /// Restarts, latest failure cause, downtime, restored checkpoint.
   job_restart_stats restarts;
+  /// What the job guarantees for its state, and the sources that keep it
+  /// at at-most-once (actors/delivery_guarantee.hpp).
+  guarantee_report guarantee;
 };
 
 /// `GET /jobs/{id}/checkpoints/config`: the job's checkpointing options and

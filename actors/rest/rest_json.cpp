@@ -23,6 +23,14 @@ int64_t ms_since_epoch(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+/// "EXACTLY_ONCE" for exactly_once (Flink's spelling of modes).
+std::string to_upper(std::string s) {
+  for (auto& c : s)
+    if (c >= 'a' && c <= 'z')
+      c = static_cast<char>(c - 'a' + 'A');
+  return s;
+}
+
 int64_t ms(std::chrono::milliseconds d) {
   return d.count();
 }
@@ -169,6 +177,8 @@ std::string job_details(const rest_job_details& d, std::chrono::system_clock::ti
     {"restored-checkpoint", d.restarts.restored_checkpoint == 0
                               ? json(nullptr)
                               : json(d.restarts.restored_checkpoint)},
+    {"processing-guarantee", to_upper(to_string(d.guarantee.level))},
+    {"guarantee-warnings", d.guarantee.warnings},
   };
   return text(j);
 }

@@ -102,6 +102,24 @@ BOOST_AUTO_TEST_CASE(click_counts_counts_every_users_visits) {
   BOOST_CHECK_MESSAGE(problem.empty(), problem);
 }
 
+// stdin cannot be replayed: with checkpointing on, word-count says at start
+// that it is at-most-once for that input.
+BOOST_AUTO_TEST_CASE(word_count_warns_that_stdin_is_at_most_once_under_checkpointing) {
+  temp_dir dir;
+  write_file(dir / "words.txt", "hello world\nhello\n");
+  auto from_stdin = run(sluice_args({"run", "word-count", "--checkpointing.interval=100ms"}),
+                        dir.path(), 30s, dir / "words.txt");
+  BOOST_CHECK_EQUAL(from_stdin.exit_code, 0);
+  BOOST_CHECK_EQUAL(from_stdin.out, "(hello,1)\n(world,1)\n(hello,2)\n");
+  BOOST_CHECK_MESSAGE(from_stdin.err.find("sluice: warning: source 'stdin' cannot replay its "
+                                          "input: the job is at-most-once for it")
+                        != std::string::npos,
+                      from_stdin.err);
+  // Without checkpointing nothing is promised, so nothing is downgraded.
+  auto plain = run(sluice_args({"run", "word-count"}), dir.path(), 30s, dir / "words.txt");
+  BOOST_CHECK_MESSAGE(plain.err.find("at-most-once") == std::string::npos, plain.err);
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_input_file_exits_2_naming_the_file) {
   temp_dir dir;
   auto missing = (dir / "no-such-words.txt").string();

@@ -63,6 +63,11 @@ public:
     ctx.add_list_item("offset", std::move(bytes));
   }
 
+  /// Rewinds to its checkpointed offset (at the same parallelism).
+  bool replayable() const noexcept override {
+    return true;
+  }
+
   source_step emit_next(operator_context& ctx, size_t max_records) override {
     std::vector<keyed_record> out;
     auto n = std::min(max_records, per_step_);

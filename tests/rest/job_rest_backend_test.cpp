@@ -156,6 +156,9 @@ BOOST_FIXTURE_TEST_CASE(a_running_job_is_listed_with_statistics_then_cancelled, 
   BOOST_CHECK_EQUAL(str_at(details.body, "/state"), "RUNNING");
   BOOST_CHECK_EQUAL(at(details.body, "/end-time"), json(-1));
   BOOST_CHECK_EQUAL(uint_at(details.body, "/maxParallelism"), 128u);
+  // Replayable sources, exactly-once checkpoints: no downgrade to report.
+  BOOST_CHECK_EQUAL(str_at(details.body, "/processing-guarantee"), "EXACTLY_ONCE");
+  BOOST_CHECK_EQUAL(at(details.body, "/guarantee-warnings"), json::array());
 
   BOOST_REQUIRE(testing::poll_until(
     [&] { return run->job.checkpoint_stats().counts.completed >= 2; }, 30s));
@@ -189,6 +192,32 @@ BOOST_FIXTURE_TEST_CASE(a_running_job_is_listed_with_statistics_then_cancelled, 
   BOOST_CHECK_GT(int_at(ended.body, "/start-time"), 0);
   // Cancelling a cancelled job is fine (Flink acknowledges it).
   BOOST_CHECK_EQUAL(call(router, "PATCH", base).status, 202u);
+}
+
+// A host's inlet cannot be replayed: with checkpointing on, the job details
+// say that the job is at-most-once for it, naming the source.
+BOOST_FIXTURE_TEST_CASE(a_source_that_cannot_replay_is_reported_at_most_once, rest_job_fixture) {
+  auto pc = default_pipeline_config();
+  pc.threads = 2;
+  environment env{pc};
+  env.set_checkpoint_config(checkpointed(dir.path));
+  auto in = make_inlet<int64_t>(1024);
+  env.from_inlet(in).name("host-inlet").collect();
+  auto job = env.execute_async("inlet job");
+  BOOST_REQUIRE_EQUAL(env.delivery_warnings().size(), 1u);
+  rest_job_info info;
+  info.name = "inlet job";
+  backend.add_job(job, info);
+  auto details = call(router, "GET", "/jobs/" + job.job_id());
+  BOOST_CHECK_EQUAL(details.status, 200u);
+  BOOST_CHECK_EQUAL(str_at(details.body, "/processing-guarantee"), "AT_MOST_ONCE");
+  auto warnings = at(details.body, "/guarantee-warnings");
+  BOOST_REQUIRE_MESSAGE(warnings.is_array() && warnings.size() == 1, details.raw);
+  auto text = warnings[0].get<std::string>();
+  BOOST_CHECK_MESSAGE(text.find("'host-inlet'") != std::string::npos, text);
+  BOOST_CHECK_MESSAGE(text.find("at-most-once") != std::string::npos, text);
+  in->close();
+  BOOST_CHECK(job.wait().status == job_status::finished);
 }
 
 BOOST_FIXTURE_TEST_CASE(savepoint_and_checkpoint_triggers_complete, rest_job_fixture) {
