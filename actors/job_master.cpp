@@ -114,6 +114,13 @@ void on_failure(self_ptr self, ec code, std::string why) {
   auto now = std::chrono::steady_clock::now();
   st.restart_stats.last_failure = why;
   publish_restarts(self);
+  if (restarts_cannot_cure(code)) { // Flink's SuppressRestartsException
+    fail_job(self, job_result{job_status::failed, code,
+                              std::move(why) + " (not restarted: every attempt would fail the "
+                                               "same way)",
+                              {}, {}});
+    return;
+  }
   st.restarts->notify_failure(now);
   if (!st.restarts->can_restart(now)) {
     auto message = st.restarts->type() == restart_strategy_type::none

@@ -20,7 +20,10 @@
 // keyed state, list state, in-flight data; sources rewind to their
 // offsets) or start fresh when there is none. Messages of older attempts
 // are dropped by everyone. Otherwise the job fails with the strategy's
-// reason and the cause, naming the operator and subtask. Restart count,
+// reason and the cause, naming the operator and subtask. A failure whose
+// code no restart can cure (snapshot/error.hpp: restarts_cannot_cure, e.g.
+// restored state that does not fit the job) fails the job at once, without
+// asking the strategy or spending an attempt. Restart count,
 // latest cause, downtime and restored checkpoint go to the job board.
 //
 // With checkpointing on (`plan->checkpointing.enabled()`, `storage` set) it

@@ -152,7 +152,7 @@ operator_restore restore_operator(const restore_point& point, const std::string&
     return result;
   result.found = true;
   if (op->max_parallelism != max_parallelism)
-    throw exception(ec::invalid_argument,
+    throw exception(ec::incompatible_state,
                     operator_name(point, uid) + "its max parallelism was "
                       + std::to_string(op->max_parallelism) + ", the job's is "
                       + std::to_string(max_parallelism)
@@ -168,7 +168,7 @@ operator_restore restore_operator(const restore_point& point, const std::string&
       auto contents = point.read(h, overlaps ? range : key_group_range::empty_range());
       if (!contents.keyed.empty()) {
         if (keyed == nullptr)
-          throw exception(ec::invalid_argument,
+          throw exception(ec::incompatible_state,
                           operator_name(point, uid)
                             + "the checkpoint holds keyed state for it, but the operator "
                               "is not keyed");
@@ -179,7 +179,7 @@ operator_restore restore_operator(const restore_point& point, const std::string&
       if (sub.index != index || contents.channel_batches.empty())
         continue;
       if (op->parallelism != parallelism)
-        throw exception(ec::invalid_argument,
+        throw exception(ec::incompatible_state,
                         operator_name(point, uid)
                           + "the checkpoint holds in-flight data (unaligned) and the "
                             "parallelism changed from "

@@ -21,9 +21,11 @@
 //
 // Blocking: reads state files. Errors (sluice::exception): whatever the
 // storage and reader throw (ec::io_error, ec::corrupt_file, naming the
-// file); ec::state_type_mismatch from the backend; ec::invalid_argument
-// naming the operator when its max parallelism changed, or when channel
-// state would have to be rescaled.
+// file); ec::state_type_mismatch from the backend; ec::incompatible_state
+// naming the operator when its max parallelism changed, when it holds
+// keyed state but the operator is not keyed, or when channel state would
+// have to be rescaled. The job master fails the job at once on those
+// (snapshot/error.hpp: restarts_cannot_cure).
 #pragma once
 
 #include <cstdint>
@@ -125,7 +127,7 @@ struct operator_restore {
 /// Restores operator `uid` of subtask `index` of `parallelism` (see the top
 /// of this file). `keyed` is the operator's backend, nullptr for an
 /// operator without keyed state (a checkpoint with keyed state for it is
-/// then an error: ec::invalid_argument). `max_parallelism` is the job's.
+/// then an error: ec::incompatible_state). `max_parallelism` is the job's.
 operator_restore restore_operator(const restore_point& point, const std::string& uid,
                                   uint32_t parallelism, uint32_t index,
                                   uint32_t max_parallelism,

@@ -44,7 +44,7 @@ std::optional<uint64_t> restored_offset(const initialization_context& ctx,
     return std::nullopt;
   auto items = ctx.restored_list("offset");
   if (items.size() != 1)
-    throw exception(ec::invalid_argument,
+    throw exception(ec::incompatible_state,
                     std::string{source} + ": restored " + std::to_string(items.size())
                       + " offsets from checkpoint " + std::to_string(ctx.restored_checkpoint_id)
                       + ", expected 1 (this source cannot change its parallelism)");

@@ -17,7 +17,7 @@ namespace sluice {
 
 /// The offset a replayable source restored (its operator list state
 /// "offset", one item per subtask), or nullopt on a fresh start. Throws
-/// sluice::exception(ec::invalid_argument) naming `source` when the
+/// sluice::exception(ec::incompatible_state) naming `source` when the
 /// subtask got another number of offsets: these sources interleave their
 /// elements by subtask index and cannot be rescaled.
 std::optional<uint64_t> restored_offset(const initialization_context& ctx,

@@ -18,8 +18,24 @@ const char* to_string(ec code) noexcept {
     case ec::missing_input: return "missing_input";
     case ec::not_serializable: return "not_serializable";
     case ec::checkpoint_failure: return "checkpoint_failure";
+    case ec::incompatible_state: return "incompatible_state";
   }
   return "unknown";
+}
+
+bool restarts_cannot_cure(ec code) noexcept {
+  switch (code) {
+    case ec::invalid_option:
+    case ec::invalid_config_file:
+    case ec::invalid_argument:
+    case ec::invalid_job_graph:
+    case ec::state_type_mismatch:
+    case ec::not_serializable:
+    case ec::incompatible_state:
+      return true;
+    default:
+      return false;
+  }
 }
 
 } // namespace sluice

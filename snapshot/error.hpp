@@ -43,10 +43,23 @@ enum class ec : uint8_t {
   not_serializable,
   /// Checkpoints failed more often in a row than checkpointing.tolerable-failures allows.
   checkpoint_failure,
+  /// Restored state does not fit the job: an operator or source cannot take
+  /// it (another parallelism it cannot rescale to, another layout).
+  incompatible_state,
 };
 
 /// Human-readable name of an error code, e.g. "invalid_option".
 const char* to_string(ec code) noexcept;
+
+/// Whether a job failing with `code` fails at once instead of restarting
+/// (Flink's SuppressRestartsException): the cause is in the job or in the
+/// state it restores, so every attempt would fail the same way. True for
+/// invalid_option, invalid_config_file, invalid_argument, invalid_job_graph,
+/// state_type_mismatch, not_serializable and incompatible_state; false for
+/// failures of a run (operator_failed, subtask_failed, io_error,
+/// corrupt_file, missing_input, checkpoint_failure), which a restart from
+/// the last checkpoint may cure.
+bool restarts_cannot_cure(ec code) noexcept;
 
 /// Thrown by CAF-free code (operators, user functions, state handles).
 class exception : public std::runtime_error {
