@@ -77,6 +77,32 @@ public:
       .add(gen.seed, "seed", "click-counts: generator seed (same seed, same events)");
   }
 
+  /// The index of the job name in the arguments of `run`: the first one
+  /// that is neither an option nor an option's value (`-s PATH -p 3 job`,
+  /// `job -p 3`); nullopt when there is none.
+  std::optional<size_t> job_name_index(const std::vector<std::string>& args) const {
+    for (size_t i = 0; i < args.size(); ++i) {
+      auto& arg = args[i];
+      if (arg.size() > 2 && arg.rfind("--", 0) == 0) {
+        if (arg.find('=') != std::string::npos)
+          continue;
+        auto* opt = custom_options_.cli_long_name_lookup(caf::string_view{arg}.substr(2));
+        if (opt != nullptr && !opt->is_flag() && i + 1 < args.size()
+            && args[i + 1].rfind("--", 0) != 0)
+          ++i; // its value
+        continue;
+      }
+      if (arg.size() >= 2 && arg[0] == '-') {
+        auto* opt = custom_options_.cli_short_name_lookup(arg[1]);
+        if (opt != nullptr && !opt->is_flag() && arg.size() == 2)
+          ++i; // `-p 3`: its value follows
+        continue;
+      }
+      return i;
+    }
+    return std::nullopt;
+  }
+
   /// Turns `--name value` into `--name=value` for every long option that
   /// takes a value (CAF only understands the second form), unless `value`
   /// is itself a long option.
@@ -115,7 +141,7 @@ private:
 };
 
 const char* jobs
-  = "usage: sluice run <job> [options]\n"
+  = "usage: sluice run <job> [options]   (options may also come before <job>)\n"
     "jobs:\n"
     "  click-counts   per-user visit counts from the click generator (generator.*)\n"
     "  word-count     running count per word of the lines of --input FILE or stdin\n"
@@ -347,17 +373,13 @@ int main(int argc, char** argv) {
     return sluice::apps::run_job_command(args, std::cout, std::cerr);
   if (!args.empty() && sluice::apps::is_admin_command(args[0]))
     return sluice::apps::run_admin_command(args, std::cout, std::cerr);
-  if (!args.empty() && args[0] == "run") {
-    if (args.size() < 2 || args[1].rfind("-", 0) == 0) {
-      std::cerr << "sluice: run needs a job name\n" << usage;
-      return 2;
-    }
-    job = args[1];
-    args.erase(args.begin(), args.begin() + 2);
-  } else if (!args.empty() && args[0].rfind("-", 0) != 0) {
+  bool run = !args.empty() && args[0] == "run";
+  if (!run && !args.empty() && args[0].rfind("-", 0) != 0) {
     std::cerr << "sluice: unknown command '" << args[0] << "'\n" << usage;
     return 2;
   }
+  if (run)
+    args.erase(args.begin());
   // CAF's --help lists only global options; ours lists every option.
   bool help = false;
   for (auto& arg : args)
@@ -368,6 +390,16 @@ int main(int argc, char** argv) {
   if (help)
     std::cout << jobs << sluice::apps::job_usage << sluice::apps::admin_usage << '\n';
   cli_config cfg;
+  // `flink run -s PATH -p 3 job.jar`: options may come before the job name.
+  if (run) {
+    if (auto at = cfg.job_name_index(args)) {
+      job = args[*at];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(*at));
+    } else if (!help) {
+      std::cerr << "sluice: run needs a job name\n" << usage;
+      return 2;
+    }
+  }
   if (auto err = cfg.parse_args(cfg.join_long_values(args))) {
     std::cerr << "sluice: " << sluice::render(err) << '\n';
     return 2;

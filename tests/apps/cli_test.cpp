@@ -27,6 +27,19 @@ std::vector<std::string> sluice_args(std::vector<std::string> args) {
   return args;
 }
 
+
+/// Visits per user among the generator's first `count` events.
+std::map<std::string, int64_t> visits(uint64_t count, uint64_t users, uint64_t seed) {
+  sluice::click_source_options opts;
+  opts.count = count;
+  opts.users = users;
+  opts.seed = seed;
+  std::map<std::string, int64_t> per_user;
+  for (uint64_t i = 0; i < opts.count; ++i)
+    ++per_user[sluice::click_event_at(opts, i).user];
+  return per_user;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(sluice_cli)
@@ -86,13 +99,7 @@ BOOST_AUTO_TEST_CASE(word_count_on_empty_input_finishes_with_no_output) {
 
 BOOST_AUTO_TEST_CASE(click_counts_counts_every_users_visits) {
   temp_dir dir;
-  sluice::click_source_options opts;
-  opts.count = 300;
-  opts.users = 7;
-  opts.seed = 5;
-  std::map<std::string, int64_t> expected;
-  for (uint64_t i = 0; i < opts.count; ++i)
-    ++expected[sluice::click_event_at(opts, i).user];
+  auto expected = visits(300, 7, 5);
   auto r = run(sluice_args({"run", "click-counts", "-p", "2", "--generator.count=300",
                             "--generator.users=7", "--generator.seed", "5",
                             "--generator.rate=0"}),
@@ -100,6 +107,33 @@ BOOST_AUTO_TEST_CASE(click_counts_counts_every_users_visits) {
   BOOST_REQUIRE_EQUAL(r.exit_code, 0);
   auto problem = check_running_counts(lines_of(r.out), expected, parse_visit_count);
   BOOST_CHECK_MESSAGE(problem.empty(), problem);
+}
+
+// `flink run -s PATH -p 3 job.jar` puts options first: so may sluice run.
+BOOST_AUTO_TEST_CASE(options_may_come_before_and_after_the_job_name) {
+  temp_dir dir;
+  auto expected = visits(200, 5, 8);
+  for (auto args : {std::vector<std::string>{"run", "-p", "2", "--generator.count", "200",
+                                             "--generator.users=5", "click-counts",
+                                             "--generator.seed=8", "--generator.rate=0"},
+                    std::vector<std::string>{"run", "--generator.count=200", "-p", "2",
+                                             "--generator.users", "5", "--generator.seed",
+                                             "8", "--generator.rate=0", "click-counts"}}) {
+    BOOST_TEST_CONTEXT(args[1] << " " << args[2] << " ...") {
+      auto r = run(sluice_args(args), dir.path());
+      BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+      auto problem = check_running_counts(lines_of(r.out), expected, parse_visit_count);
+      BOOST_CHECK_MESSAGE(problem.empty(), problem);
+    }
+  }
+  write_file(dir / "words.txt", "To be, or not to be\n");
+  auto wc = run(sluice_args({"run", "--input", (dir / "words.txt").string(), "word-count"}),
+                dir.path());
+  BOOST_CHECK_EQUAL(wc.exit_code, 0);
+  BOOST_CHECK_EQUAL(wc.out, "(to,1)\n(be,1)\n(or,1)\n(not,1)\n(to,2)\n(be,2)\n");
+  auto none = run(sluice_args({"run", "-p", "2"}), dir.path());
+  BOOST_CHECK_EQUAL(none.exit_code, 2);
+  BOOST_CHECK_MESSAGE(none.err.find("run needs a job name") != std::string::npos, none.err);
 }
 
 // stdin cannot be replayed: with checkpointing on, word-count says at start
