@@ -172,12 +172,15 @@ public:
     return *this;
   }
 
-  /// A bounded source of `xs`, parallelism 1 (like Flink's fromCollection).
+  /// A bounded source of `xs`, parallelism 1 (like Flink's fromCollection),
+  /// replayable and rescalable (operators/sources.hpp). `rate` > 0 limits
+  /// it to that many elements per second (0: as fast as possible).
   template <class T>
-  stream<T> from_collection(std::vector<T> xs) {
+  stream<T> from_collection(std::vector<T> xs, double rate = 0) {
     auto shared = std::make_shared<const std::vector<T>>(std::move(xs));
     auto id = graph_.add_source(
-      "collection", [shared] { return std::make_unique<collection_source<T>>(shared); }, 1);
+      "collection",
+      [shared, rate] { return std::make_unique<collection_source<T>>(shared, rate); }, 1);
     return stream<T>{graph_, id};
   }
 

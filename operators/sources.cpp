@@ -1,5 +1,6 @@
 #include "operators/sources.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -51,49 +52,17 @@ std::optional<uint64_t> restored_offset(const initialization_context& ctx,
   return decode_value<uint64_t>(items.front(), "offset");
 }
 
-click_source::click_source(click_source_options opts) : opts_(opts) {
-}
-
-void click_source::initialize_state(const initialization_context& ctx) {
-  restored_ = restored_offset(ctx, "click source");
-}
-
-void click_source::open(operator_context& ctx) {
-  next_ = restored_.value_or(ctx.info().subtask_index);
-  stride_ = ctx.info().parallelism;
-  started_ = std::chrono::steady_clock::now();
-}
-
-void click_source::snapshot_state(const snapshot_context& ctx) {
-  std::string bytes;
-  encode_value(next_, bytes);
-  ctx.add_list_item("offset", std::move(bytes));
-}
-
-source_step click_source::emit_next(operator_context& ctx, size_t max_records) {
-  auto remaining = [&] { return opts_.count == 0 || next_ < opts_.count; };
-  size_t n = max_records;
-  if (opts_.rate > 0) {
-    // This instance's share of the rate: emit what is due by now.
-    using namespace std::chrono;
-    auto elapsed = duration<double>(steady_clock::now() - started_).count();
-    auto due = static_cast<uint64_t>(elapsed * opts_.rate / static_cast<double>(stride_)) + 1;
-    if (due <= emitted_) {
-      auto wait = (static_cast<double>(emitted_) * static_cast<double>(stride_) / opts_.rate)
-                  - elapsed;
-      return {source_step::idle,
-              microseconds{static_cast<int64_t>(std::max(wait, 0.0005) * 1e6)}};
-    }
-    n = std::min<uint64_t>(n, due - emitted_);
-  }
-  std::vector<event> out;
-  out.reserve(n);
-  for (; remaining() && out.size() < n; next_ += stride_)
-    out.push_back(click_event_at(opts_, next_));
-  emitted_ += out.size();
-  if (!out.empty())
-    ctx.emit(make_batch(std::move(out)));
-  return {remaining() ? source_step::more : source_step::finished};
+pacing pace(double rate, uint64_t emitted, std::chrono::steady_clock::time_point start,
+            size_t max) {
+  if (rate <= 0)
+    return {max, {}};
+  using namespace std::chrono;
+  auto elapsed = duration<double>(steady_clock::now() - start).count();
+  auto due = static_cast<uint64_t>(elapsed * rate) + 1;
+  if (due > emitted)
+    return {static_cast<size_t>(std::min<uint64_t>(max, due - emitted)), {}};
+  auto wait = static_cast<double>(emitted) / rate - elapsed;
+  return {0, microseconds{static_cast<int64_t>(std::max(wait, 0.0005) * 1e6)}};
 }
 
 } // namespace sluice

@@ -1,5 +1,7 @@
 // Bounded and generated sources. Plain objects (no CAF); the subtask calls
-// `emit_next` once per message, each call emits at most one batch.
+// `emit_next` once per message, each call emits at most one batch. Both
+// keep their position per split (operators/index_splits.hpp): replayable,
+// and rescalable through a checkpoint or savepoint.
 #pragma once
 
 #include <chrono>
@@ -10,64 +12,128 @@
 #include <vector>
 
 #include "actors/operator.hpp"
+#include "operators/index_splits.hpp"
 #include "snapshot/state_codec.hpp"
 #include "operators/event.hpp"
 
 namespace sluice {
 
-/// The offset a replayable source restored (its operator list state
-/// "offset", one item per subtask), or nullopt on a fresh start. Throws
-/// sluice::exception(ec::incompatible_state) naming `source` when the
-/// subtask got another number of offsets: these sources interleave their
-/// elements by subtask index and cannot be rescaled.
+/// The offset a source with one offset per subtask restored (its operator
+/// list state "offset", one item per subtask), or nullopt on a fresh start.
+/// Throws sluice::exception(ec::incompatible_state) naming `source` when the
+/// subtask got another number of offsets: such a source interleaves its
+/// elements by subtask index and cannot change its parallelism (the job
+/// then fails at once). The built-in sources keep positions per split
+/// instead (operators/index_splits.hpp) and rescale.
 std::optional<uint64_t> restored_offset(const initialization_context& ctx,
                                         std::string_view source);
 
-/// Emits the elements of a vector; parallel instance i of n takes the
-/// elements with index i, i+n, i+2n, ... (so parallelism 1 keeps order).
-template <class T>
-class collection_source final : public source_operator {
+/// Default number of splits of the click generator and of collections:
+/// the highest parallelism at which every source subtask gets work.
+inline constexpr uint32_t default_source_splits = 128;
+
+/// Emits what is due at `rate` elements per second (0: no limit) for a
+/// subtask that has emitted `emitted` since `start` (steady clock).
+/// Returns how many may go now (at most `max`), or, when none, how long to
+/// wait: the source then returns source_step::idle with it.
+struct pacing {
+  size_t allowed = 0;
+  std::chrono::microseconds wait{0};
+};
+pacing pace(double rate, uint64_t emitted, std::chrono::steady_clock::time_point start,
+            size_t max);
+
+/// A source whose element i is a pure function of i
+/// (`Derived::element(i)`, called once per element without a virtual
+/// call), over the indices [0, end) cut into splits
+/// (operators/index_splits.hpp): replayable and rescalable. `rate` limits
+/// the elements per second over all subtasks (0: as fast as possible);
+/// each subtask takes the share of its splits. `name` names the source in
+/// restore errors.
+template <class T, class Derived>
+class index_split_source : public source_operator {
 public:
-  explicit collection_source(std::shared_ptr<const std::vector<T>> xs) : xs_(std::move(xs)) {
+  index_split_source(uint32_t splits, uint64_t end, double rate, const char* name)
+    : splits_(splits, end), rate_(rate), name_(name) {
   }
 
   void initialize_state(const initialization_context& ctx) override {
-    restored_ = restored_offset(ctx, "collection source");
+    if (ctx.restored)
+      restored_ = ctx;
   }
 
   void open(operator_context& ctx) override {
-    next_ = restored_.value_or(ctx.info().subtask_index);
-    stride_ = ctx.info().parallelism;
+    auto& info = ctx.info();
+    if (restored_)
+      splits_.restore(*restored_, info.subtask_index, info.parallelism, name_);
+    else
+      splits_.assign(info.subtask_index, info.parallelism);
+    restored_.reset();
+    share_ = static_cast<double>(splits_.owned()) / splits_.num_splits();
+    started_ = std::chrono::steady_clock::now();
   }
 
-  /// The offset (index of the next element) as operator list state
-  /// "offset"; a restore continues from it.
+  /// The position of every split this subtask owns (list state "splits").
   void snapshot_state(const snapshot_context& ctx) override {
-    std::string bytes;
-    encode_value(static_cast<uint64_t>(next_), bytes);
-    ctx.add_list_item("offset", std::move(bytes));
+    ctx.add_list_item(index_splits_state, splits_.snapshot());
   }
 
-  /// A restore replays exactly from the offset.
+  operator_state_modes list_state_modes() const override {
+    return {{index_splits_state, operator_state_mode::union_list}};
+  }
+
   bool replayable() const noexcept override {
     return true;
   }
 
   source_step emit_next(operator_context& ctx, size_t max_records) override {
+    if (splits_.done())
+      return {source_step::finished};
+    auto p = pace(rate_ * share_, emitted_, started_, max_records);
+    if (p.allowed == 0)
+      return {source_step::idle, p.wait};
     std::vector<T> out;
-    out.reserve(max_records);
-    for (; next_ < xs_->size() && out.size() < max_records; next_ += stride_)
-      out.push_back((*xs_)[next_]);
-    if (!out.empty())
-      ctx.emit(make_batch(std::move(out)));
-    return {next_ < xs_->size() ? source_step::more : source_step::finished};
+    out.reserve(p.allowed);
+    auto& self = static_cast<Derived&>(*this);
+    while (!splits_.done() && out.size() < p.allowed)
+      out.push_back(self.element(splits_.take()));
+    emitted_ += out.size();
+    ctx.emit(make_batch(std::move(out)));
+    return {splits_.done() ? source_step::finished : source_step::more};
+  }
+
+protected:
+  index_splits splits_;
+
+private:
+  double rate_;
+  const char* name_;
+  std::optional<initialization_context> restored_;
+  double share_ = 1;
+  uint64_t emitted_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+/// Emits the elements of a vector (Flink's fromCollection): element i is
+/// in split i % splits, so parallelism 1 keeps the order, and `rate`
+/// limits the elements per second (a sample can run long enough to watch
+/// or break it).
+template <class T>
+class collection_source final : public index_split_source<T, collection_source<T>> {
+public:
+  explicit collection_source(std::shared_ptr<const std::vector<T>> xs, double rate = 0,
+                             uint32_t splits = default_source_splits)
+    : index_split_source<T, collection_source<T>>(splits, xs->size(), rate,
+                                                  "collection source"),
+      xs_(std::move(xs)) {
+  }
+
+  const T& element(uint64_t i) const {
+    return (*xs_)[i];
   }
 
 private:
   std::shared_ptr<const std::vector<T>> xs_;
-  std::optional<uint64_t> restored_;
-  size_t next_ = 0;
-  size_t stride_ = 1;
 };
 
 /// Options of the click-event generator.
@@ -85,44 +151,33 @@ struct click_source_options {
   /// first_timestamp + i * timestamp_step_ms.
   int64_t first_timestamp = 1700000000000;
   int64_t timestamp_step_ms = 1000;
+  /// Splits the index space is cut into (operators/index_splits.hpp; >= 1):
+  /// the highest useful parallelism; must not change across a restore.
+  uint32_t splits = default_source_splits;
 };
 
 /// Event `i` of a generator with `opts` (exposed for tests and replays).
 event click_event_at(const click_source_options& opts, uint64_t i);
 
-/// The seeds' ClickSource made replayable: event i depends only on the seed
-/// and i; instance k of n emits the events i = k, k+n, ...
-class click_source final : public source_operator {
+/// The seeds' ClickSource made replayable and rescalable: event i depends
+/// only on the seed and i; the index space is cut into `opts.splits`
+/// splits (index_split_source), whose positions are the source's state, so
+/// a savepoint resumes exactly at any parallelism (the number of splits
+/// must stay the same). Precondition: opts.splits >= 1.
+class click_source final : public index_split_source<event, click_source> {
 public:
-  explicit click_source(click_source_options opts);
-
-  void initialize_state(const initialization_context& ctx) override;
-
-  void open(operator_context& ctx) override;
-
-  source_step emit_next(operator_context& ctx, size_t max_records) override;
-
-  /// The offset (next event index) as operator list state "offset"; a
-  /// restore replays exactly from it.
-  void snapshot_state(const snapshot_context& ctx) override;
-
-  /// A restore replays exactly from the offset.
-  bool replayable() const noexcept override {
-    return true;
+  explicit click_source(click_source_options opts)
+    : index_split_source(opts.splits, opts.count == 0 ? index_splits::unbounded : opts.count,
+                         opts.rate, "click source"),
+      opts_(opts) {
   }
 
-  /// Next event index this instance will emit (its offset).
-  uint64_t next_index() const noexcept {
-    return next_;
+  event element(uint64_t i) const {
+    return click_event_at(opts_, i);
   }
 
 private:
   click_source_options opts_;
-  std::optional<uint64_t> restored_;
-  uint64_t next_ = 0;
-  uint64_t stride_ = 1;
-  uint64_t emitted_ = 0;
-  std::chrono::steady_clock::time_point started_;
 };
 
 } // namespace sluice

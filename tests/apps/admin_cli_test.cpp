@@ -102,10 +102,11 @@ std::string unhex(const std::string& hex) {
 }
 
 /// Per-user counts of the events the source had emitted at the checkpoint
-/// `path`: its dumped offsets (next index per source subtask, which emits
-/// every 2nd event from its index on) replayed through the generator.
+/// `path`: its dumped split positions (per source subtask: the number of
+/// splits and the next index of each split it owns; split s holds the
+/// events s, s + splits, ...) replayed through the generator.
 std::map<std::string, int64_t> expected_counts(const fs::path& path, const fs::path& cwd) {
-  auto r = sluice_cli({"inspect", path.string(), "--dump", "source-id/offset"}, cwd);
+  auto r = sluice_cli({"inspect", path.string(), "--dump", "source-id/splits"}, cwd);
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   sluice::click_source_options opts;
   opts.count = 150;
@@ -114,11 +115,13 @@ std::map<std::string, int64_t> expected_counts(const fs::path& path, const fs::p
   std::map<std::string, int64_t> counts;
   auto lines = lines_of(r.out);
   BOOST_REQUIRE_EQUAL(lines.size(), 2u);
+  using splits_item = std::pair<uint32_t, std::vector<std::pair<uint32_t, uint64_t>>>;
   for (auto& line : lines) {
     auto j = nlohmann::json::parse(line);
-    auto next = sluice::decode_value<uint64_t>(unhex(j.at("item").at("hex")), "offset");
-    for (uint64_t i = j.at("subtask").get<uint64_t>(); i < next; i += 2)
-      ++counts[sluice::click_event_at(opts, i).user];
+    auto item = sluice::decode_value<splits_item>(unhex(j.at("item").at("hex")), "splits");
+    for (auto [split, next] : item.second)
+      for (uint64_t i = split; i < next; i += item.first)
+        ++counts[sluice::click_event_at(opts, i).user];
   }
   return counts;
 }

@@ -16,82 +16,20 @@
 #include <thread>
 #include <vector>
 
-#include "tests/apps/process.hpp"
+#include "tests/apps/running_job.hpp"
 
 using namespace std::chrono_literals;
 using namespace sluice::test;
 
 namespace {
 
-/// `sluice run click-counts` in the background, stderr into a file of ours
-/// (the shell execs sluice, so the process is sluice itself) that we read
-/// while it runs.
-class running_job {
-public:
-  explicit running_job(const temp_dir& dir)
-    : err_(dir / "job-err"),
-      job_(std::vector<std::string>{"/bin/sh", "-c",
-                                    "exec '" + build_path("apps/sluice")
-                                      + "' run click-counts --generator.count=0 "
-                                        "--generator.rate=200 --checkpointing.interval=50ms "
-                                        "--checkpointing.storage=filesystem "
-                                        "--checkpointing.dir='"
-                                      + (dir / "chk").string() + "' --rest.port=0 2>'"
-                                      + err_.string() + "'"},
-           dir.path()) {
-  }
-
-  /// The port of the "sluice: REST endpoint on http://ADDR:PORT" line;
-  /// nullopt when the job ended or 30 s passed without it.
-  std::optional<std::string> wait_for_port() {
-    std::regex line{R"(sluice: REST endpoint on http://127\.0\.0\.1:(\d+)\n)"};
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
-      auto text = err_so_far();
-      if (std::regex_search(text, m, line))
-        return m[1].str();
-      std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-  }
-
-  std::string err_so_far() const {
-    return read_file(err_);
-  }
-
-  process& proc() {
-    return job_;
-  }
-
-private:
-  std::filesystem::path err_;
-  process job_;
-};
-
-/// `sluice ARGS... --rest.port=PORT`.
-process_result sluice_cli(std::vector<std::string> args, const std::string& port,
-                          const temp_dir& dir) {
-  args.insert(args.begin(), build_path("apps/sluice"));
-  args.push_back("--rest.port=" + port);
-  return run(args, dir.path(), 60s);
-}
-
-/// The path after "Savepoint completed. Path: " (a "file:" scheme dropped).
-std::string savepoint_path(const std::string& out) {
-  std::smatch m;
-  if (!std::regex_search(out, m, std::regex{R"(Savepoint completed\. Path: (\S+)\n)"}))
-    return {};
-  auto p = m[1].str();
-  return p.rfind("file:", 0) == 0 ? p.substr(5) : p;
-}
-
-/// The one RUNNING job's id in `sluice list` output, or "".
-std::string running_job_id(const std::string& out) {
-  std::smatch m;
-  if (!std::regex_search(out, m, std::regex{R"( : ([0-9a-f]{32}) : .* \(RUNNING\)\n)"}))
-    return {};
-  return m[1].str();
+/// `sluice run click-counts --rest.port=0` with an unbounded generator and
+/// checkpoints every 50 ms.
+running_job click_counts_job(const temp_dir& dir) {
+  return running_job{dir,
+                     {"run", "click-counts", "--generator.count=0", "--generator.rate=200",
+                      "--checkpointing.interval=50ms", "--checkpointing.storage=filesystem",
+                      "--checkpointing.dir=" + (dir / "chk").string(), "--rest.port=0"}};
 }
 
 } // namespace
@@ -100,7 +38,7 @@ BOOST_AUTO_TEST_SUITE(job_cli_e2e_suite)
 
 BOOST_AUTO_TEST_CASE(list_savepoint_checkpoint_and_stop_a_running_job) {
   temp_dir dir;
-  running_job job{dir};
+  auto job = click_counts_job(dir);
   auto port = job.wait_for_port();
   BOOST_REQUIRE_MESSAGE(port.has_value(),
                         "no 'sluice: REST endpoint on' line; stderr:\n" << job.err_so_far());
@@ -142,7 +80,7 @@ BOOST_AUTO_TEST_CASE(list_savepoint_checkpoint_and_stop_a_running_job) {
 
 BOOST_AUTO_TEST_CASE(cancel_ends_a_running_job) {
   temp_dir dir;
-  running_job job{dir};
+  auto job = click_counts_job(dir);
   auto port = job.wait_for_port();
   BOOST_REQUIRE_MESSAGE(port.has_value(),
                         "no 'sluice: REST endpoint on' line; stderr:\n" << job.err_so_far());

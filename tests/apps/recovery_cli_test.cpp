@@ -24,16 +24,12 @@ using namespace sluice::test;
 
 namespace {
 
-/// Every line click-counts prints without failures: each user's running
-/// count once ("Mary visit count: 3").
+/// Every line click-counts prints without failures (reference.hpp).
 std::multiset<std::string> running_count_lines(const sluice::click_source_options& opts) {
-  std::map<std::string, int64_t> per_user;
-  std::multiset<std::string> lines;
-  for (uint64_t i = 0; i < opts.count; ++i) {
-    auto user = sluice::click_event_at(opts, i).user;
-    lines.insert(user + " visit count: " + std::to_string(++per_user[user]));
-  }
-  return lines;
+  std::vector<std::string> users;
+  for (uint64_t i = 0; i < opts.count; ++i)
+    users.push_back(sluice::click_event_at(opts, i).user);
+  return sluice::test::running_count_lines(users);
 }
 
 } // namespace
