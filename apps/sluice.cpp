@@ -40,6 +40,7 @@
 #include "apps/state_examples.hpp"
 #include "apps/window_examples.hpp"
 #include "apps/word_count.hpp"
+#include "operators/file_source.hpp"
 #include "operators/transactional_file_sink.hpp"
 
 namespace {
@@ -210,11 +211,16 @@ int build_job(const std::string& job, cli_config& cfg, sluice::environment& env)
       return 2;
     }
     auto path = cfg.input;
-    auto lines = env.add_source<std::string>(
-      path.empty() || path == "-" ? "stdin" : "line-source",
-      [path] { return std::make_unique<sluice::apps::line_source>(path); }, 1);
-    lines.uid("line-source");
-    emit(sluice::apps::word_counts(lines), cfg);
+    if (path.empty() || path == "-") { // stdin cannot replay: at-most-once
+      auto lines = env.add_source<std::string>(
+        "stdin", [path] { return std::make_unique<sluice::apps::line_source>(path); }, 1);
+      lines.uid("line-source");
+      emit(sluice::apps::word_counts(lines), cfg);
+    } else { // a file replays from its checkpointed byte offsets
+      sluice::file_source_options fs;
+      fs.path = path;
+      emit(sluice::apps::word_counts(sluice::read_text_file(env, fs, 1)), cfg);
+    }
     return 0;
   }
   if (job == "value-state-average") {

@@ -137,7 +137,8 @@ BOOST_AUTO_TEST_CASE(options_may_come_before_and_after_the_job_name) {
 }
 
 // stdin cannot be replayed: with checkpointing on, word-count says at start
-// that it is at-most-once for that input.
+// that it is at-most-once for that input; a file is replayed and says
+// nothing of the kind.
 BOOST_AUTO_TEST_CASE(word_count_warns_that_stdin_is_at_most_once_under_checkpointing) {
   temp_dir dir;
   write_file(dir / "words.txt", "hello world\nhello\n");
@@ -149,6 +150,12 @@ BOOST_AUTO_TEST_CASE(word_count_warns_that_stdin_is_at_most_once_under_checkpoin
                                           "input: the job is at-most-once for it")
                         != std::string::npos,
                       from_stdin.err);
+  auto from_file = run(sluice_args({"run", "word-count", "--checkpointing.interval=100ms",
+                                    "--input", (dir / "words.txt").string()}),
+                       dir.path());
+  BOOST_CHECK_EQUAL(from_file.exit_code, 0);
+  BOOST_CHECK_EQUAL(from_file.out, from_stdin.out);
+  BOOST_CHECK_MESSAGE(from_file.err.find("at-most-once") == std::string::npos, from_file.err);
   // Without checkpointing nothing is promised, so nothing is downgraded.
   auto plain = run(sluice_args({"run", "word-count"}), dir.path(), 30s, dir / "words.txt");
   BOOST_CHECK_MESSAGE(plain.err.find("at-most-once") == std::string::npos, plain.err);
