@@ -4,9 +4,12 @@
 // `stop`, `cancel` and `checkpoint` (apps/job_commands.hpp).
 //
 // Options are the engine's (`--pipeline.parallelism=2`, `-p 2`,
-// `--config-file=FILE`, see --help) plus the sample jobs' own options:
-// `generator.*` (click-counts) and `--input` (word-count). A long option's
-// value may follow as the next argument (`--input words.txt`) or after '='.
+// `--config-file=FILE`, see --help) plus the sample jobs' own options
+// (apps/sample_jobs.hpp): `generator.*`, `examples.*`, `--input`,
+// `--output`. They may come before and after the job name, as with
+// `flink run -s PATH -p 3 job.jar`. A long option's value may follow as the
+// next argument (`--input words.txt`) or after '='. A source that cannot
+// replay (stdin) under checkpointing is named in a warning at start.
 // The `checkpointing.*` options go to the job (`--checkpointing.interval=1s`
 // takes a checkpoint every second); each completed or failed checkpoint is
 // reported on stderr as it ends (apps/checkpoint_report.hpp). The `state.*`
@@ -32,16 +35,11 @@
 #include "actors/system_config.hpp"
 #include "apps/admin_commands.hpp"
 #include "apps/checkpoint_report.hpp"
-#include "apps/click_counts.hpp"
 #include "apps/consistency_levels.hpp"
 #include "apps/job_commands.hpp"
-#include "apps/line_source.hpp"
 #include "apps/rest_endpoint.hpp"
-#include "apps/state_examples.hpp"
-#include "apps/window_examples.hpp"
-#include "apps/word_count.hpp"
-#include "operators/file_source.hpp"
-#include "operators/transactional_file_sink.hpp"
+#include "apps/sample_jobs.hpp"
+#include "operators/environment.hpp"
 
 namespace {
 
@@ -56,11 +54,12 @@ class cli_config : public sluice::system_config {
 public:
   cli_config() {
     opt_group{custom_options_, "global"}
-      .add(input, "input", "word-count: file to read lines from (default and '-': stdin)")
-      .add(output, "output",
-           "click-counts, word-count: write the results exactly once into part files in "
-           "this directory (transactional file sink; needs checkpointing.interval) instead "
-           "of printing them")
+      .add(samples.input, "input",
+           "word-count: file to read lines from (default and '-': stdin, which cannot be "
+           "replayed: at-most-once under failures)")
+      .add(samples.output, "output",
+           "write the job's results exactly once into part files in this directory "
+           "(transactional file sink; needs checkpointing.interval) instead of printing them")
       .add(from_savepoint, "from-savepoint,s",
            "start from this savepoint or retained checkpoint (its directory or _metadata)")
       .add(allow_non_restored_state, "allow-non-restored-state",
@@ -71,11 +70,20 @@ public:
       .add(inject_failures, "inject-failures",
            "break the running job on purpose: seed=S,kills=N[,min-interval=100ms,"
            "max-interval=1s,storage-failures=N,storage-delay=0ms]");
+    auto& gen = samples.generator;
     opt_group{custom_options_, "generator"}
-      .add(gen.count, "count", "click-counts: click events to generate (0: unbounded)")
-      .add(gen.rate, "rate", "click-counts: events per second (0: as fast as possible)")
-      .add(gen.users, "users", "click-counts: distinct users (0: Mary, Alice, Bob, Cary)")
-      .add(gen.seed, "seed", "click-counts: generator seed (same seed, same events)");
+      .add(gen.count, "count", "click-counts, window-stats: click events to generate (0: unbounded)")
+      .add(gen.rate, "rate", "click-counts, window-stats: events per second (0: as fast as possible)")
+      .add(gen.users, "users", "click-counts, window-stats: distinct users (0: Mary, Alice, Bob, Cary)")
+      .add(gen.seed, "seed", "click-counts, window-stats: generator seed (same seed, same events)")
+      .add(gen.splits, "splits",
+           "click-counts, window-stats: splits of the generator's index space (the highest "
+           "useful parallelism; must not change across a restore)");
+    opt_group{custom_options_, "examples"}
+      .add(samples.repeat, "repeat",
+           "fixed-input examples: run over the seed's input repeated this often (1 .. 1000000)")
+      .add(samples.rate, "rate",
+           "fixed-input examples: records per second (0: as fast as possible)");
   }
 
   /// The index of the job name in the arguments of `run`: the first one
@@ -124,148 +132,23 @@ public:
     return out;
   }
 
-  std::string input;
-  std::string output;
+  sluice::apps::sample_options samples = defaults();
   std::string from_savepoint;
   bool allow_non_restored_state = false;
   std::string restore_mode = "no_claim";
   std::string inject_failures;
-  sluice::click_source_options gen = defaults();
 
 private:
-  static sluice::click_source_options defaults() {
-    sluice::click_source_options opts;
-    opts.count = 20;
-    opts.rate = 10;
+  static sluice::apps::sample_options defaults() {
+    sluice::apps::sample_options opts;
+    opts.generator.count = 20;
+    opts.generator.rate = 10;
     return opts;
   }
 };
 
-const char* jobs
-  = "usage: sluice run <job> [options]   (options may also come before <job>)\n"
-    "jobs:\n"
-    "  click-counts   per-user visit counts from the click generator (generator.*)\n"
-    "  word-count     running count per word of the lines of --input FILE or stdin\n"
-    "keyed-state examples (the seed's fixed (key, value) input; state kind in the name):\n"
-    "  value-state-average         running average per key from its 2nd value on\n"
-    "  list-state-average          average per key once it has 3 or more values\n"
-    "  map-state-average           the same, values kept in a map\n"
-    "  reducing-state-sum          running sum per key, printed divided by the count\n"
-    "  aggregating-state-contains  per key \"Contains-3.0-5.0-...\" of its values\n"
-    "window examples (the seed's windows over a fixed timestamped input; window-stats:\n"
-    "the click generator, generator.*):\n"
-    "  sliding-word-count    word counts of the last 10 s, every 5 s (event time)\n"
-    "  count-window-max      per key, the max of every 5 values\n"
-    "  tumbling-sum          the sum of every 5 s (event time)\n"
-    "  count-window-average  the average of every 3 values\n"
-    "  window-stats          per URL and 10 s window: clicks and distinct users\n"
-    "fault tolerance:\n"
-    "  consistency-levels  the same visit count under at-most-once, at-least-once and\n"
-    "                      exactly-once with the same injected kills (--inject-failures,\n"
-    "                      default seed=1,kills=3): expected vs observed per user\n";
-
-const std::string usage
-  = std::string{jobs} + sluice::apps::job_usage + sluice::apps::admin_usage
-    + "options: see `sluice --help`\n";
-
-/// The results of `s`: printed, or with --output written exactly once by a
-/// transactional file sink (part files appear as checkpoints complete).
-template <class T>
-void emit(const sluice::stream<T>& s, const cli_config& cfg) {
-  if (cfg.output.empty()) {
-    s.print();
-    return;
-  }
-  std::filesystem::path dir = cfg.output;
-  s.template then<T>("file-sink",
-                     [dir] { return std::make_unique<sluice::transactional_file_sink<T>>(dir); })
-    .uid("file-sink");
-}
-
-/// Adds the job's operators to `env`; returns an exit code != 0 when the
-/// job cannot start (unknown job, bad job option, missing input).
-int build_job(const std::string& job, cli_config& cfg, sluice::environment& env) {
-  if (!cfg.output.empty() && job != "click-counts" && job != "word-count") {
-    std::cerr << "sluice: invalid_option: output: only click-counts and word-count write "
-                 "files\n";
-    return 2;
-  }
-  if (!cfg.output.empty() && !cfg.checkpointing().enabled()) {
-    std::cerr << "sluice: invalid_option: output = " << cfg.output
-              << ": needs checkpointing.interval (the file sink commits what completed "
-                 "checkpoints cover)\n";
-    return 2;
-  }
-  if (job == "click-counts") {
-    if (cfg.gen.rate < 0) {
-      std::cerr << "sluice: invalid_option: generator.rate = " << cfg.gen.rate
-                << ": must not be negative\n";
-      return 2;
-    }
-    emit(sluice::apps::click_counts(env, cfg.gen), cfg);
-    return 0;
-  }
-  if (job == "word-count") {
-    if (auto why = sluice::apps::check_input_file(cfg.input); !why.empty()) {
-      std::cerr << "sluice: missing_input: " << why << '\n';
-      return 2;
-    }
-    auto path = cfg.input;
-    if (path.empty() || path == "-") { // stdin cannot replay: at-most-once
-      auto lines = env.add_source<std::string>(
-        "stdin", [path] { return std::make_unique<sluice::apps::line_source>(path); }, 1);
-      lines.uid("line-source");
-      emit(sluice::apps::word_counts(lines), cfg);
-    } else { // a file replays from its checkpointed byte offsets
-      sluice::file_source_options fs;
-      fs.path = path;
-      emit(sluice::apps::word_counts(sluice::read_text_file(env, fs, 1)), cfg);
-    }
-    return 0;
-  }
-  if (job == "value-state-average") {
-    sluice::apps::value_state_average(env).print();
-    return 0;
-  }
-  if (job == "list-state-average") {
-    sluice::apps::list_state_average(env).print();
-    return 0;
-  }
-  if (job == "map-state-average") {
-    sluice::apps::map_state_average(env).print();
-    return 0;
-  }
-  if (job == "reducing-state-sum") {
-    sluice::apps::reducing_state_sum(env).print();
-    return 0;
-  }
-  if (job == "aggregating-state-contains") {
-    sluice::apps::aggregating_state_contains(env).print();
-    return 0;
-  }
-  if (job == "sliding-word-count") {
-    sluice::apps::sliding_word_count(env).print();
-    return 0;
-  }
-  if (job == "count-window-max") {
-    sluice::apps::count_window_max(env).print();
-    return 0;
-  }
-  if (job == "tumbling-sum") {
-    sluice::apps::tumbling_sum(env).print();
-    return 0;
-  }
-  if (job == "count-window-average") {
-    sluice::apps::count_window_average(env).print();
-    return 0;
-  }
-  if (job == "window-stats") {
-    sluice::apps::window_stats(env, cfg.gen).print();
-    return 0;
-  }
-  std::cerr << "sluice: unknown job '" << job << "'\n" << usage;
-  return 2;
-}
+const std::string usage = std::string{sluice::apps::sample_jobs_usage} + sluice::apps::job_usage
+                          + sluice::apps::admin_usage + "options: see `sluice --help`\n";
 
 /// What the REST endpoint tells about the job.
 sluice::rest_job_info rest_info(const std::string& job, const cli_config& cfg) {
@@ -291,13 +174,19 @@ int run_job(const std::string& job, cli_config& cfg) {
     return 2;
   }
   if (job == "consistency-levels") {
+    if (!cfg.samples.output.empty()) {
+      std::cerr << "sluice: invalid_option: output: consistency-levels prints its report\n";
+      return 2;
+    }
     sluice::apps::consistency_options opts;
     opts.parallelism = cfg.pipeline().parallelism;
     if (faults->active())
       opts.faults = *faults;
     return sluice::apps::consistency_levels(opts, std::cout, std::cerr);
   }
-  if (auto rc = build_job(job, cfg, env); rc != 0)
+  auto samples = cfg.samples;
+  samples.checkpointing = cfg.checkpointing().enabled();
+  if (auto rc = sluice::apps::build_sample_job(job, samples, env, std::cerr); rc != 0)
     return rc;
   auto mode = sluice::parse_restore_mode(cfg.restore_mode);
   if (!mode) {
@@ -394,7 +283,8 @@ int main(int argc, char** argv) {
       help = true;
     }
   if (help)
-    std::cout << jobs << sluice::apps::job_usage << sluice::apps::admin_usage << '\n';
+    std::cout << sluice::apps::sample_jobs_usage << sluice::apps::job_usage
+              << sluice::apps::admin_usage << '\n';
   cli_config cfg;
   // `flink run -s PATH -p 3 job.jar`: options may come before the job name.
   if (run) {

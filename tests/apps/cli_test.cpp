@@ -27,7 +27,6 @@ std::vector<std::string> sluice_args(std::vector<std::string> args) {
   return args;
 }
 
-
 /// Visits per user among the generator's first `count` events.
 std::map<std::string, int64_t> visits(uint64_t count, uint64_t users, uint64_t seed) {
   sluice::click_source_options opts;
@@ -186,6 +185,10 @@ BOOST_AUTO_TEST_CASE(bad_options_exit_2_naming_the_option) {
     {{"run", "word-count", "--no-such-option=1"}, "no-such-option"},
     {{"run", "click-counts", "--generator.count=many"}, "generator.count"},
     {{"run", "click-counts", "--generator.rate=-1"}, "generator.rate"},
+    {{"run", "click-counts", "--generator.splits=0"}, "generator.splits"},
+    {{"run", "tumbling-sum", "--examples.repeat=0"}, "examples.repeat"},
+    {{"run", "tumbling-sum", "--examples.rate=-2"}, "examples.rate"},
+    {{"run", "consistency-levels", "--output=x", "--checkpointing.interval=1s"}, "output"},
     {{"run", "click-counts", "--pipeline.parallelism=0"}, "pipeline.parallelism"},
     {{"run", "word-count", "-p"}, "pipeline.parallelism"},
     {{"run", "word-count", "--input"}, "input"},
@@ -220,7 +223,8 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_and_job) {
     BOOST_CHECK_EQUAL(r.exit_code, 0);
     auto all = r.out + r.err;
     for (auto opt : {"--input", "--config-file", "--generator.count", "--generator.rate",
-                     "--generator.users", "--generator.seed", "--pipeline.parallelism",
+                     "--generator.users", "--generator.seed", "--generator.splits",
+                     "--examples.repeat", "--examples.rate", "--output", "--pipeline.parallelism",
                      "--pipeline.max-parallelism", "--pipeline.batch-size",
                      "--pipeline.buffer-timeout", "--pipeline.auto-watermark-interval",
                      "--pipeline.threads",
