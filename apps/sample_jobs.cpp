@@ -135,6 +135,13 @@ int build_sample_job(const std::string& job, const sample_options& opts, environ
     return bad(err, "invalid_option",
                "examples.rate = " + std::to_string(opts.rate) + ": must not be negative");
   auto& out = opts.output;
+  // The fixed inputs' sources: named and uid'd as the examples always were.
+  auto state_input = [&](const std::vector<keyed_reading>& input) {
+    return example_source(env, input, opts, "collection-source");
+  };
+  auto window_input = [&](const auto& input) {
+    return example_source(env, input, opts, job + "-source");
+  };
   if (job == "click-counts") {
     emit(click_counts(env, opts.generator), out);
   } else if (job == "word-count") {
@@ -142,32 +149,23 @@ int build_sample_job(const std::string& job, const sample_options& opts, environ
       return bad(err, "missing_input", why);
     emit(word_counts(word_count_lines(env, opts.input)), out);
   } else if (job == "value-state-average") {
-    auto src = example_source(env, value_state_input(), opts, "collection-source");
-    emit(value_state_average(src), out);
+    emit(value_state_average(state_input(value_state_input())), out);
   } else if (job == "list-state-average") {
-    auto src = example_source(env, keyed_state_input(), opts, "collection-source");
-    emit(list_state_average(src), out);
+    emit(list_state_average(state_input(keyed_state_input())), out);
   } else if (job == "map-state-average") {
-    auto src = example_source(env, keyed_state_input(), opts, "collection-source");
-    emit(map_state_average(src), out);
+    emit(map_state_average(state_input(keyed_state_input())), out);
   } else if (job == "reducing-state-sum") {
-    auto src = example_source(env, keyed_state_input(), opts, "collection-source");
-    emit(reducing_state_sum(src), out);
+    emit(reducing_state_sum(state_input(keyed_state_input())), out);
   } else if (job == "aggregating-state-contains") {
-    auto src = example_source(env, keyed_state_input(), opts, "collection-source");
-    emit(aggregating_state_contains(src), out);
+    emit(aggregating_state_contains(state_input(keyed_state_input())), out);
   } else if (job == "sliding-word-count") {
-    auto src = example_source(env, sliding_word_count_input(), opts, job + "-source");
-    emit(sliding_word_count(src), out);
+    emit(sliding_word_count(window_input(sliding_word_count_input())), out);
   } else if (job == "count-window-max") {
-    auto src = example_source(env, count_window_max_input(), opts, job + "-source");
-    emit(count_window_max(src), out);
+    emit(count_window_max(window_input(count_window_max_input())), out);
   } else if (job == "tumbling-sum") {
-    auto src = example_source(env, tumbling_sum_input(), opts, job + "-source");
-    emit(tumbling_sum(src), out);
+    emit(tumbling_sum(window_input(tumbling_sum_input())), out);
   } else if (job == "count-window-average") {
-    auto src = example_source(env, count_window_average_input(), opts, job + "-source");
-    emit(count_window_average(src), out);
+    emit(count_window_average(window_input(count_window_average_input())), out);
   } else if (job == "window-stats") {
     emit(window_stats(env, opts.generator), out);
   } else {
