@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_paths.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -16,7 +18,7 @@ namespace {
 std::vector<std::string> offenders(const std::string& dir,
                                    const std::vector<std::string>& needles) {
   std::vector<std::string> result;
-  for (auto& entry : fs::recursive_directory_iterator(fs::path{SLUICE_SOURCE_DIR} / dir)) {
+  for (auto& entry : fs::recursive_directory_iterator(fs::path{sluice::test::source_dir()} / dir)) {
     auto ext = entry.path().extension();
     if (ext != ".hpp" && ext != ".cpp")
       continue;
@@ -38,7 +40,7 @@ std::vector<std::string> offenders(const std::string& dir,
 BOOST_AUTO_TEST_SUITE(layering)
 
 BOOST_AUTO_TEST_CASE(sources_exist) {
-  BOOST_REQUIRE(fs::exists(fs::path{SLUICE_SOURCE_DIR} / "operators" / "stream.hpp"));
+  BOOST_REQUIRE(fs::exists(fs::path{sluice::test::source_dir()} / "operators" / "stream.hpp"));
 }
 
 BOOST_AUTO_TEST_CASE(operators_include_no_caf) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/apps/process.hpp"
+#include "tests/test_paths.hpp"
 
 using namespace std::chrono_literals;
 using namespace sluice::test;
@@ -46,7 +47,7 @@ struct installed {
   std::string pkg_args;
 
   installed() {
-    auto r = shell("meson install -C " + quote(SLUICE_BUILD_DIR)
+    auto r = shell("meson install -C " + quote(sluice::test::build_dir())
                      + " --no-rebuild --quiet --destdir " + quote(root.string()),
                    dir.path(), 120s);
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "meson install failed:\n" << r.out << r.err);
@@ -77,8 +78,8 @@ BOOST_AUTO_TEST_CASE(another_project_builds_and_runs_against_the_installed_sluic
   BOOST_CHECK_EQUAL(inst.include_dir.filename().string(), "sluice");
   std::vector<std::string> missing;
   for (auto dir : {"actors", "operators", "snapshot"})
-    for (auto& entry : fs::recursive_directory_iterator(fs::path{SLUICE_SOURCE_DIR} / dir)) {
-      auto rel = fs::relative(entry.path(), fs::path{SLUICE_SOURCE_DIR});
+    for (auto& entry : fs::recursive_directory_iterator(fs::path{sluice::test::source_dir()} / dir)) {
+      auto rel = fs::relative(entry.path(), fs::path{sluice::test::source_dir()});
       if (entry.path().extension() == ".hpp" && !fs::exists(inst.include_dir / rel))
         missing.push_back(rel.string());
     }
@@ -102,7 +103,7 @@ BOOST_AUTO_TEST_CASE(another_project_builds_and_runs_against_the_installed_sluic
   auto src = inst.dir / "consumer";
   fs::create_directories(src);
   for (auto name : {"main.cpp", "CMakeLists.txt"})
-    fs::copy_file(fs::path{SLUICE_SOURCE_DIR} / "tests/apps/consumer" / name, src / name);
+    fs::copy_file(fs::path{sluice::test::source_dir()} / "tests/apps/consumer" / name, src / name);
   auto run_env = std::vector<std::string>{"LD_LIBRARY_PATH=" + inst.lib_dir.string()};
   auto expected = "sum=1001000 parallelism=2 schema-version=1\n";
 

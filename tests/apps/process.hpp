@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/test_paths.hpp"
+
 extern char** environ;
 
 namespace sluice::test {
@@ -278,7 +280,7 @@ inline process_result shell(const std::string& command, const fs::path& dir,
 
 /// Path of a program in the build tree, e.g. build_path("apps/sluice").
 inline std::string build_path(const std::string& relative) {
-  return (fs::path{SLUICE_BUILD_DIR} / relative).string();
+  return (fs::path{sluice::test::build_dir()} / relative).string();
 }
 
 } // namespace sluice::test

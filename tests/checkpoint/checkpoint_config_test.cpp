@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sluice_defaults.hpp"
+#include "tests/test_paths.hpp"
 
 namespace {
 
@@ -40,7 +41,7 @@ checkpoint_config filesystem_config() {
 
 /// The `value :` of meson option `name` in meson_options.txt.
 std::string meson_default(const std::string& name) {
-  std::ifstream in{std::string{SLUICE_SOURCE_DIR} + "/meson_options.txt"};
+  std::ifstream in{std::string{sluice::test::source_dir()} + "/meson_options.txt"};
   std::stringstream buf;
   buf << in.rdbuf();
   auto text = buf.str();

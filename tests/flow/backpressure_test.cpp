@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/flow/overload_job.hpp"
+#include "tests/test_paths.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -38,7 +39,7 @@ uint64_t peak_sink_queue(const job_result& r) {
 
 /// Runs sluice-flow-overload and returns its JSON line.
 std::string run_overload_process(uint64_t records, int delay_us, bool credits) {
-  std::string cmd = std::string{SLUICE_BUILD_DIR} + "/tests/flow/sluice-flow-overload "
+  std::string cmd = std::string{sluice::test::build_dir()} + "/tests/flow/sluice-flow-overload "
                     + std::to_string(records) + " " + std::to_string(delay_us) + " "
                     + (credits ? "1" : "0");
   std::unique_ptr<FILE, int (*)(FILE*)> pipe{popen(cmd.c_str(), "r"), pclose};

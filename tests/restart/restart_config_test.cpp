@@ -22,6 +22,7 @@
 #include "operators/environment.hpp"
 #include "sluice_defaults.hpp"
 #include "tests/actors/system_config_test_util.hpp"
+#include "tests/test_paths.hpp"
 
 namespace {
 
@@ -44,7 +45,7 @@ std::string problem(const caf::error& err) {
 
 /// The `value :` of meson option `name` in meson_options.txt.
 std::string meson_default(const std::string& name) {
-  std::ifstream in{std::string{SLUICE_SOURCE_DIR} + "/meson_options.txt"};
+  std::ifstream in{std::string{sluice::test::source_dir()} + "/meson_options.txt"};
   std::stringstream buf;
   buf << in.rdbuf();
   auto text = buf.str();
