@@ -42,7 +42,7 @@ public:
     auto* state = ctx.keyed_state();
     if (state == nullptr)
       ctx.fail("keyed aggregation without keyed state");
-    acc_ = &state->get_state(value_state_descriptor<accumulator_type>{"_op_state"});
+    acc_ = &state->get_state(value_state_descriptor<accumulator_type>{"_op_state"}, no_ttl);
   }
 
   void process(const batch_ptr& in, operator_context& ctx) override {

@@ -73,7 +73,7 @@ public:
   /// must outlive the service). Throws what get_state throws.
   timer_service(keyed_state_backend& backend, const std::string& state_name)
     : backend_(&backend),
-      state_(&backend.get_state(value_state_descriptor<key_timers<K, N>>{state_name})) {
+      state_(&backend.get_state(value_state_descriptor<key_timers<K, N>>{state_name}, no_ttl)) {
   }
 
   /// Adds a timer of the current key (`key`) at `time` in namespace `ns`.

@@ -234,6 +234,13 @@ void keyed_state_backend::throw_lmdb_not_serializable(const std::string& name) {
                       "use state.backend=hashmap");
 }
 
+void keyed_state_backend::throw_ttl_not_allowed(const std::string& name) {
+  throw exception(ec::invalid_argument,
+                  "keyed state '" + name
+                    + "': registered with no_ttl (an engine state) but its descriptor "
+                      "enables time-to-live");
+}
+
 keyed_state_backend::~keyed_state_backend() = default;
 
 void keyed_state_backend::set_current_key(std::string_view key_bytes, uint32_t key_group) {

@@ -135,6 +135,15 @@ private:
 /// Where keyed state lives (`state.backend`).
 enum class state_backend_kind { hashmap, lmdb };
 
+/// Tag of `keyed_state_backend::get_state` for the engine's own states
+/// (window contents, timers, keyed aggregations): they never have
+/// time-to-live, so their types do not instantiate the time-to-live tables
+/// (about a third of the code a window operator compiles to).
+struct no_ttl_t {
+  explicit no_ttl_t() = default;
+};
+inline constexpr no_ttl_t no_ttl{};
+
 /// "hashmap" / "lmdb".
 const char* to_string(state_backend_kind kind) noexcept;
 
@@ -247,6 +256,18 @@ public:
     return get_or_register<aggregating_state<IN, ACC, OUT>>(desc, desc.fn);
   }
 
+  /// The same for the engine's own states (see no_ttl_t): a descriptor
+  /// with time-to-live is a programmer error (ec::invalid_argument).
+  template <class T>
+  value_state<T>& get_state(const value_state_descriptor<T>& desc, no_ttl_t) {
+    return get_or_register<value_state<T>, false>(desc);
+  }
+
+  template <class UK, class UV>
+  map_state<UK, UV>& get_state(const map_state_descriptor<UK, UV>& desc, no_ttl_t) {
+    return get_or_register<map_state<UK, UV>, false>(desc);
+  }
+
   // --- checkpoints ---------------------------------------------------------
 
   /// The synchronous part of a checkpoint (on the owning actor): an
@@ -329,7 +350,8 @@ public:
 private:
   /// get_state: the registered state named by `desc` of type S, or a new
   /// S(name, fingerprint, table, args...) that took its restored entries.
-  template <class S, class Desc, class... Args>
+  /// Without `AllowTtl` the time-to-live tables are not instantiated.
+  template <class S, bool AllowTtl = true, class Desc, class... Args>
   S& get_or_register(const Desc& desc, const Args&... args) {
     const auto& name = desc.name;
     if (auto* existing = find_state(name)) {
@@ -340,14 +362,18 @@ private:
     using V = typename S::stored_type;
     using codec = typename S::codec;
     std::unique_ptr<S> state;
-    if (desc.ttl) {
-      auto inner = make_table<ttl_slot<V>, ttl_codec<codec>>(name);
-      auto table = std::make_unique<ttl_table<V>>(std::move(inner), *desc.ttl, clock_);
-      state = std::make_unique<S>(name, ttl_fingerprint(S::fingerprint()), std::move(table),
-                                  args...);
-    } else {
-      state = std::make_unique<S>(name, S::fingerprint(), make_table<V, codec>(name), args...);
+    if constexpr (AllowTtl) {
+      if (desc.ttl) {
+        auto inner = make_table<ttl_slot<V>, ttl_codec<codec>>(name);
+        auto table = std::make_unique<ttl_table<V>>(std::move(inner), *desc.ttl, clock_);
+        state = std::make_unique<S>(name, ttl_fingerprint(S::fingerprint()), std::move(table),
+                                    args...);
+      }
+    } else if (desc.ttl) {
+      throw_ttl_not_allowed(name);
     }
+    if (!state)
+      state = std::make_unique<S>(name, S::fingerprint(), make_table<V, codec>(name), args...);
     if (!restored_.empty())
       claim_restored(*state);
     auto& result = *state;
@@ -371,6 +397,8 @@ private:
   uint16_t next_state_id(const std::string& name);
 
   [[noreturn]] static void throw_lmdb_not_serializable(const std::string& name);
+
+  [[noreturn]] static void throw_ttl_not_allowed(const std::string& name);
 
   /// The registered state named `name`, or nullptr. Linear: an operator has
   /// a handful of states and looks them up once, not per record.

@@ -91,11 +91,13 @@ public:
       ctx.fail("window operator without keyed state");
     state_ = state;
     ctx_ = &ctx;
-    contents_state_ = &state->get_state(map_state_descriptor<W, acc_type>{"window-contents"});
-    trigger_state_ = &state->get_state(map_state_descriptor<W, int64_t>{"window-trigger"});
+    // The engine's own states: no time-to-live (keyed_state_backend::no_ttl).
+    contents_state_
+      = &state->get_state(map_state_descriptor<W, acc_type>{"window-contents"}, no_ttl);
+    trigger_state_ = &state->get_state(map_state_descriptor<W, int64_t>{"window-trigger"}, no_ttl);
     if (assigner_.is_merging())
       merging_state_ = &state->get_state(
-        value_state_descriptor<std::vector<std::pair<W, W>>>{"window-merging"});
+        value_state_descriptor<std::vector<std::pair<W, W>>>{"window-merging"}, no_ttl);
     timers_ = std::make_unique<timer_service<K, W>>(*state, "window-timers");
     timers_->restore_queues();
     request_processing_time();

@@ -406,4 +406,27 @@ BOOST_DATA_TEST_CASE(every_kind_keeps_ttl_across_backend_kinds, SLUICE_BACKENDS,
   BOOST_CHECK(later.keyed.empty());
 }
 
+// The engine's own states register with no_ttl: the same state as without
+// the tag (a later plain get_state finds it), and a descriptor with
+// time-to-live is refused there.
+BOOST_DATA_TEST_CASE(no_ttl_registration_is_plain_and_refuses_ttl, SLUICE_BACKENDS, kind) {
+  clocked c{kind};
+  const value_state_descriptor<int64_t> plain_value{"engine"};
+  const map_state_descriptor<int32_t, int64_t> plain_map{"engine-map"};
+  c.select("a");
+  auto& v = c.b.get_state(plain_value, no_ttl);
+  v.update(5);
+  c.b.get_state(plain_map, no_ttl).put(1, 2);
+  BOOST_CHECK_EQUAL(&c.b.get_state(plain_value), &v);
+  c.at(1000000); // no time-to-live: nothing expires
+  BOOST_CHECK_EQUAL(v.value_or(-1), 5);
+  auto* got = c.b.get_state(plain_map).get(1);
+  BOOST_REQUIRE(got != nullptr);
+  BOOST_CHECK_EQUAL(*got, 2);
+  auto refused = [](const exception& e) { return e.code() == ec::invalid_argument; };
+  BOOST_CHECK_EXCEPTION(c.b.get_state(with_ttl(value_state_descriptor<int64_t>{"x"}), no_ttl),
+                        exception, refused);
+  BOOST_CHECK_EXCEPTION(c.b.get_state(map_desc, no_ttl), exception, refused);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
