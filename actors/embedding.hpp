@@ -24,29 +24,27 @@
 // is created.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
 #include "actors/checkpoint/checkpoint_config.hpp"
+#include "actors/config/caf_options.hpp"
 #include "actors/pipeline_config.hpp"
 #include "actors/restart/restart_config.hpp"
 #include "actors/state_config.hpp"
 
 namespace sluice {
 
-/// `register_sluice` calls it; does nothing when the config has them
-/// already. Adds the `pipeline.*` options (`parallelism`, `max-parallelism`,
+/// `register_sluice` calls it; adds the options the config does not have
+/// yet, from the option registry (actors/config/option_registry.hpp): the
+/// `pipeline.*` options (`parallelism`, `max-parallelism`,
 /// `batch-size`, `buffer-timeout`, `auto-watermark-interval`,
 /// `buffers-per-channel`), every
 /// `checkpointing.*`, every `state.*` and every `restart-strategy.*` option
 /// to a host's config, so its command line (`--pipeline.parallelism=2`),
 /// config file (`[pipeline]`, `[checkpointing]`, `[state]`,
 /// `[restart-strategy]`) and `--long-help` know them. Not `pipeline.threads`: the
-/// host's actor system has the threads the host gave it. Not for
-/// `sluice::system_config`, which has these options already.
+/// host's actor system has the threads the host gave it.
 void add_sluice_options(caf::actor_system_config& cfg);
 
 /// The `checkpointing.*` values (every option of the table, spelled as on
@@ -74,13 +72,6 @@ caf::expected<state_config> read_state_config(const caf::actor_system_config& cf
 /// `jitter-factor` with a decimal point (`2.0`): CAF drops a bare `2` for a
 /// real-valued option (sluice::system_config widens it).
 caf::expected<restart_config> read_restart_config(const caf::actor_system_config& cfg);
-
-/// CAF takes a flag without a value. Call before `cfg.parse(args)`:
-/// `--flag=true` becomes `--flag`, `--flag=false` is removed from `args` and
-/// named in the result, so the caller can clear what a config file set
-/// (`caf::put(cfg.content, name, false)`). Other arguments stay as they are.
-std::vector<std::string> take_flag_values(caf::actor_system_config& cfg,
-                                          std::vector<std::string>& args);
 
 /// The `pipeline.*` values the host's config holds after parsing, the
 /// compiled-in defaults for the ones not set, validated like

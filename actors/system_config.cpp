@@ -8,19 +8,13 @@
 #include <caf/all.hpp>
 
 #include "actors/actors.hpp"
+#include "actors/config/caf_options.hpp"
 #include "actors/embedding.hpp"
 #include "actors/error.hpp"
-#include "snapshot/key_groups.hpp"
 
 namespace sluice {
 
 namespace {
-
-caf::error invalid(const std::string& option, const std::string& value,
-                   const std::string& allowed) {
-  return make_error(ec::invalid_option, "pipeline." + option + " = " + value
-                                          + ": " + allowed);
-}
 
 std::string str(caf::string_view x) {
   return std::string(x.data(), x.size());
@@ -170,133 +164,14 @@ void register_sluice(caf::actor_system_config& cfg) {
 }
 
 caf::error validate(const pipeline_config& cfg) {
-  if (cfg.max_parallelism < 1 || cfg.max_parallelism > upper_bound_max_parallelism)
-    return invalid("max-parallelism", std::to_string(cfg.max_parallelism),
-                   "must be between 1 and "
-                     + std::to_string(upper_bound_max_parallelism));
-  if (cfg.parallelism < 1 || cfg.parallelism > cfg.max_parallelism)
-    return invalid("parallelism", std::to_string(cfg.parallelism),
-                   "must be between 1 and max-parallelism ("
-                     + std::to_string(cfg.max_parallelism) + ")");
-  if (cfg.batch_size < 1 || cfg.batch_size > (1u << 20))
-    return invalid("batch-size", std::to_string(cfg.batch_size),
-                   "must be between 1 and 1048576 records");
-  if (cfg.buffer_timeout.count() < 0)
-    return invalid("buffer-timeout", std::to_string(cfg.buffer_timeout.count()) + "ms",
-                   "must not be negative");
-  if (cfg.auto_watermark_interval.count() < 0)
-    return invalid("auto-watermark-interval",
-                   std::to_string(cfg.auto_watermark_interval.count()) + "ms",
-                   "must not be negative (0ms: periodic watermarks off)");
-  if (cfg.threads > 1024)
-    return invalid("threads", std::to_string(cfg.threads),
-                   "must be between 0 (one per core) and 1024");
-  if (cfg.heartbeat_interval.count() < 1)
-    return make_error(ec::invalid_option,
-                      "heartbeat.interval = " + std::to_string(cfg.heartbeat_interval.count())
-                        + "ms: must be at least 1ms");
-  if (cfg.heartbeat_timeout < cfg.heartbeat_interval)
-    return make_error(ec::invalid_option,
-                      "heartbeat.timeout = " + std::to_string(cfg.heartbeat_timeout.count())
-                        + "ms: must not be shorter than heartbeat.interval ("
-                        + std::to_string(cfg.heartbeat_interval.count()) + "ms)");
-  if (cfg.buffers_per_channel < 1 || cfg.buffers_per_channel > 1024)
-    return invalid("buffers-per-channel", std::to_string(cfg.buffers_per_channel),
-                   "must be between 1 and 1024 batches");
+  if (auto problem = pipeline_problem(cfg))
+    return make_error(ec::invalid_option, *problem);
   return caf::none;
 }
 
-system_config::system_config() {
-  pipeline_ = default_pipeline_config();
-  buffer_timeout_ = pipeline_.buffer_timeout;
-  auto_watermark_interval_ = pipeline_.auto_watermark_interval;
-  heartbeat_interval_ = pipeline_.heartbeat_interval;
-  heartbeat_timeout_ = pipeline_.heartbeat_timeout;
-  opt_group{custom_options_, "rest"}
-    .add(rest_.address, "address", "address the REST endpoint listens on (sluice run)")
-    .add(rest_.port, "port", "port of the REST endpoint (0: any free port)");
-  opt_group{custom_options_, "heartbeat"}
-    .add(heartbeat_interval_, "interval",
-         "how often the job master asks every subtask whether it is alive (e.g. 10s)")
-    .add(heartbeat_timeout_, "timeout",
-         "a subtask that has not answered for this long is failed (e.g. 50s)");
-  opt_group{custom_options_, "pipeline"}
-    .add(pipeline_.parallelism, "parallelism,p",
-         "default parallelism of every operator (also --parallelism)")
-    .add(pipeline_.max_parallelism, "max-parallelism",
-         "number of key groups, upper bound for rescaling keyed state")
-    .add(pipeline_.batch_size, "batch-size", "records per batch crossing actors")
-    .add(buffer_timeout_, "buffer-timeout",
-         "send a partly filled batch after this long (e.g. 100ms)")
-    .add(auto_watermark_interval_, "auto-watermark-interval",
-         "how often timestamp assigners emit their periodic watermark (e.g. 200ms; 0: off)")
-    .add(pipeline_.threads, "threads",
-         "CAF scheduler threads of an own actor system (0: one per core)")
-    .add(pipeline_.buffers_per_channel, "buffers-per-channel",
-         "credit window: batches a sender may have in flight per channel");
-  auto& d = checkpointing_;
-  cp_.interval = d.interval ? caf::timespan{*d.interval} : caf::timespan{0};
-  cp_.mode = to_string(d.mode);
-  cp_.timeout = d.timeout;
-  cp_.min_pause = d.min_pause;
-  cp_.max_concurrent = d.max_concurrent;
-  cp_.tolerable_failures = d.tolerable_failures;
-  cp_.unaligned = d.unaligned;
-  cp_.aligned_timeout = d.aligned_timeout;
-  cp_.externalized = to_string(d.externalized);
-  cp_.retained = d.retained;
-  cp_.storage = to_string(d.storage);
-  cp_.dir = d.dir;
-  cp_.savepoint_dir = d.savepoint_dir;
-  opt_group{custom_options_, "checkpointing"}
-    .add(cp_.interval, "interval", "time between checkpoint triggers, e.g. 1s (0: off)")
-    .add(cp_.mode, "mode", "exactly_once or at_least_once")
-    .add(cp_.timeout, "timeout", "a checkpoint not completed after this long is aborted")
-    .add(cp_.min_pause, "min-pause",
-         "least time from the end of one checkpoint to the start of the next")
-    .add(cp_.max_concurrent, "max-concurrent", "checkpoints in progress at once")
-    .add(cp_.tolerable_failures, "tolerable-failures",
-         "consecutive failed checkpoints tolerated before the job fails")
-    .add(cp_.unaligned, "unaligned", "unaligned checkpoints (exactly_once only)")
-    .add(cp_.aligned_timeout, "aligned-timeout",
-         "with unaligned: start aligned, switch after this long (0: at once)")
-    .add(cp_.externalized, "externalized",
-         "none, retain_on_cancellation or delete_on_cancellation")
-    .add(cp_.retained, "retained", "completed checkpoints kept")
-    .add(cp_.storage, "storage", "memory or filesystem")
-    .add(cp_.dir, "dir", "root directory of filesystem checkpoints")
-    .add(cp_.savepoint_dir, "savepoint-dir", "default savepoint target directory");
+system_config::system_config() : pipeline_(default_pipeline_config()) {
+  add_options(*this, engine_options(), option_scope::own_system);
   register_sluice(*this);
-}
-
-caf::error system_config::read_checkpointing() {
-  auto ms = [](caf::timespan t) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
-           + "ms";
-  };
-  std::vector<std::pair<const char*, std::string>> values{
-    {"interval", cp_.interval.count() == 0 ? std::string{"off"} : ms(cp_.interval)},
-    {"mode", cp_.mode},
-    {"timeout", ms(cp_.timeout)},
-    {"min-pause", ms(cp_.min_pause)},
-    {"max-concurrent", std::to_string(cp_.max_concurrent)},
-    {"tolerable-failures", std::to_string(cp_.tolerable_failures)},
-    {"unaligned", cp_.unaligned ? "true" : "false"},
-    {"aligned-timeout", ms(cp_.aligned_timeout)},
-    {"externalized", cp_.externalized},
-    {"retained", std::to_string(cp_.retained)},
-    {"storage", cp_.storage},
-    {"dir", cp_.dir},
-    {"savepoint-dir", cp_.savepoint_dir},
-  };
-  checkpoint_config cfg;
-  for (auto& [name, value] : values)
-    if (auto err = cfg.set(name, value))
-      return make_error(ec::invalid_option, *err);
-  if (auto err = cfg.validate())
-    return make_error(ec::invalid_option, *err);
-  checkpointing_ = std::move(cfg);
-  return caf::none;
 }
 
 caf::error system_config::parse_args(std::vector<std::string> args) {
@@ -359,37 +234,28 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
       return make_error(ec::invalid_option, "unknown option " + arg);
     positional_.push_back(arg);
   }
-  for (auto& name : cleared_flags)
-    if (name == "checkpointing.unaligned")
-      cp_.unaligned = false;
-  pipeline_.buffer_timeout
-    = std::chrono::duration_cast<std::chrono::milliseconds>(buffer_timeout_);
-  pipeline_.auto_watermark_interval
-    = std::chrono::duration_cast<std::chrono::milliseconds>(auto_watermark_interval_);
-  pipeline_.heartbeat_interval
-    = std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat_interval_);
-  pipeline_.heartbeat_timeout
-    = std::chrono::duration_cast<std::chrono::milliseconds>(heartbeat_timeout_);
-  if (auto err = validate(pipeline_))
+  clear_flags(*this, cleared_flags);
+  engine_config values;
+  if (auto err = read_engine_options(*this, "", values))
     return err;
-  if (auto err = read_checkpointing())
+  if (auto err = validate(values.pipeline))
     return err;
-  for (auto& name : cleared_flags)
-    if (name == "state.incremental")
-      caf::put(content, "state.incremental", false);
-  auto state = read_state_config(*this);
-  if (!state)
-    return state.error();
-  state_ = std::move(*state);
-  auto restart = read_restart_config(*this);
-  if (!restart)
-    return restart.error();
+  if (auto problem = values.checkpointing.validate())
+    return make_error(ec::invalid_option, *problem);
+  if (auto problem = values.state.validate())
+    return make_error(ec::invalid_option, *problem);
+  if (auto problem = values.restart.validate())
+    return make_error(ec::invalid_option, *problem);
   // The default type depends on checkpointing: check what a job would get.
-  if (auto problem = restart->resolve(checkpointing_.enabled()).validate())
+  if (auto problem = values.restart.resolve(values.checkpointing.enabled()).validate())
     return make_error(ec::invalid_option, *problem);
-  restart_ = std::move(*restart);
-  if (auto problem = rest_.validate())
+  if (auto problem = values.rest.validate())
     return make_error(ec::invalid_option, *problem);
+  pipeline_ = values.pipeline;
+  checkpointing_ = std::move(values.checkpointing);
+  state_ = std::move(values.state);
+  restart_ = std::move(values.restart);
+  rest_ = std::move(values.rest);
   return caf::none;
 }
 

@@ -3,8 +3,9 @@
 //
 // Option names follow DESIGN.md: `group.kebab-name` on the command line and
 // in the config file (CAF's INI format, `[pipeline]` section), compiled-in
-// defaults from meson options (`pipeline_batch_size`, ...). Later issues add
-// the `checkpointing`, `state`, `restart-strategy` and `rest` groups here.
+// defaults from meson options (`pipeline_batch_size`, ...). Every option is
+// declared once in the option registry (actors/config/option_registry.hpp),
+// which registers it here and on a host's config alike.
 #pragma once
 
 #include <string>
@@ -76,36 +77,11 @@ public:
   }
 
 private:
-  /// Copies the `checkpointing.*` option values into `checkpointing_` and
-  /// validates them.
-  caf::error read_checkpointing();
-
   pipeline_config pipeline_;
-  caf::timespan buffer_timeout_;
-  caf::timespan auto_watermark_interval_;
-  caf::timespan heartbeat_interval_;
-  caf::timespan heartbeat_timeout_;
   checkpoint_config checkpointing_;
   state_config state_;
   restart_config restart_;
   rest_config rest_;
-  /// The `checkpointing.*` options as CAF reads them (durations as
-  /// timespans, so `interval = 1s` needs no quotes in the config file).
-  struct checkpointing_options {
-    caf::timespan interval{0};
-    std::string mode;
-    caf::timespan timeout{0};
-    caf::timespan min_pause{0};
-    int32_t max_concurrent = 0;
-    int32_t tolerable_failures = 0;
-    bool unaligned = false;
-    caf::timespan aligned_timeout{0};
-    std::string externalized;
-    int32_t retained = 0;
-    std::string storage;
-    std::string dir;
-    std::string savepoint_dir;
-  } cp_;
   std::vector<std::string> positional_;
 };
 

@@ -24,6 +24,7 @@
 #include "actors/embedding.hpp"
 #include "actors/error.hpp"
 #include "actors/system_config.hpp"
+#include "apps/app_options.hpp"
 #include "apps/embedded_job.hpp"
 
 namespace {
@@ -39,15 +40,9 @@ class host_config : public caf::actor_system_config {
 public:
   host_config() {
     sluice::register_sluice(*this);
-    opt_group{custom_options_, "clicks"}
-      .add(opts.count, "count", "clicks the host feeds in (0: until cancelled)")
-      .add(opts.users, "users", "distinct users (0: Mary, Alice, Bob, Cary)")
-      .add(opts.seed, "seed", "click generator seed (same seed, same clicks)")
-      .add(opts.batch, "batch", "clicks per message from the feeder actor");
-    opt_group{custom_options_, "global"}.add(
-      inject_failures, "inject-failures",
-      "break the running job on purpose: seed=S,kills=N,throws=N,... (as sluice run); the "
-      "host's inlet cannot rewind, so clicks taken since the restored checkpoint are lost");
+    add_options(*this, sluice::apps::embedded_app_options(), sluice::option_scope::host);
+    if (auto* row = sluice::find_option(sluice::apps::run_options(), "inject-failures"))
+      add_options(*this, {row, 1}, sluice::option_scope::host);
   }
 
   sluice::apps::embedded_options opts;
@@ -70,14 +65,15 @@ int main(int argc, char** argv) {
     std::cerr << "sluice-embedded: " << sluice::render(err) << '\n';
     return 2;
   }
-  for (auto& name : cleared_flags)
-    caf::put(cfg.content, name, false);
+  sluice::clear_flags(cfg, cleared_flags);
   if (cfg.cli_helptext_printed)
     return 0;
   if (!cfg.remainder.empty()) {
     std::cerr << "sluice-embedded: unknown argument " << cfg.remainder.front() << '\n';
     return 2;
   }
+  sluice::apps::read_embedded_values(cfg, cfg.opts);
+  cfg.inject_failures = caf::get_or(cfg, "inject-failures", cfg.inject_failures);
   auto pipeline = sluice::read_pipeline_config(cfg);
   if (!pipeline) {
     std::cerr << "sluice-embedded: " << sluice::render(pipeline.error()) << '\n';

@@ -33,7 +33,9 @@
 #include "actors/error.hpp"
 #include "actors/fault_injector.hpp"
 #include "actors/system_config.hpp"
+#include "actors/config/caf_options.hpp"
 #include "apps/admin_commands.hpp"
+#include "apps/app_options.hpp"
 #include "apps/checkpoint_report.hpp"
 #include "apps/consistency_levels.hpp"
 #include "apps/job_commands.hpp"
@@ -53,37 +55,7 @@ extern "C" void on_signal(int sig) {
 class cli_config : public sluice::system_config {
 public:
   cli_config() {
-    opt_group{custom_options_, "global"}
-      .add(samples.input, "input",
-           "word-count: file to read lines from (default and '-': stdin, which cannot be "
-           "replayed: at-most-once under failures)")
-      .add(samples.output, "output",
-           "write the job's results exactly once into part files in this directory "
-           "(transactional file sink; needs checkpointing.interval) instead of printing them")
-      .add(from_savepoint, "from-savepoint,s",
-           "start from this savepoint or retained checkpoint (its directory or _metadata)")
-      .add(allow_non_restored_state, "allow-non-restored-state",
-           "with -s: skip state of operators the job no longer has instead of failing")
-      .add(restore_mode, "restore-mode",
-           "with -s: who owns the snapshot: no_claim (the user; default) or claim (the "
-           "job deletes it once subsumed)")
-      .add(inject_failures, "inject-failures",
-           "break the running job on purpose: seed=S,kills=N[,min-interval=100ms,"
-           "max-interval=1s,storage-failures=N,storage-delay=0ms]");
-    auto& gen = samples.generator;
-    opt_group{custom_options_, "generator"}
-      .add(gen.count, "count", "click-counts, window-stats: click events to generate (0: unbounded)")
-      .add(gen.rate, "rate", "click-counts, window-stats: events per second (0: as fast as possible)")
-      .add(gen.users, "users", "click-counts, window-stats: distinct users (0: Mary, Alice, Bob, Cary)")
-      .add(gen.seed, "seed", "click-counts, window-stats: generator seed (same seed, same events)")
-      .add(gen.splits, "splits",
-           "click-counts, window-stats: splits of the generator's index space (the highest "
-           "useful parallelism; must not change across a restore)");
-    opt_group{custom_options_, "examples"}
-      .add(samples.repeat, "repeat",
-           "fixed-input examples: run over the seed's input repeated this often (1 .. 1000000)")
-      .add(samples.rate, "rate",
-           "fixed-input examples: records per second (0: as fast as possible)");
+    add_options(*this, sluice::apps::run_options(), sluice::option_scope::own_system);
   }
 
   /// The index of the job name in the arguments of `run`: the first one
@@ -132,19 +104,8 @@ public:
     return out;
   }
 
-  sluice::apps::sample_options samples = defaults();
-  std::string from_savepoint;
-  bool allow_non_restored_state = false;
-  std::string restore_mode = "no_claim";
-  std::string inject_failures;
-
-private:
-  static sluice::apps::sample_options defaults() {
-    sluice::apps::sample_options opts;
-    opts.generator.count = 20;
-    opts.generator.rate = 10;
-    return opts;
-  }
+  /// The sample jobs' options, read after parsing.
+  sluice::apps::run_values values;
 };
 
 const std::string usage = std::string{sluice::apps::sample_jobs_usage} + sluice::apps::job_usage
@@ -168,13 +129,13 @@ int run_job(const std::string& job, cli_config& cfg) {
   env.set_state_config(cfg.state());
   env.set_restart_config(cfg.restart());
   std::string why;
-  auto faults = sluice::fault_injection_spec::parse(cfg.inject_failures, why);
+  auto faults = sluice::fault_injection_spec::parse(cfg.values.inject_failures, why);
   if (!faults) {
     std::cerr << "sluice: invalid_option: " << why << '\n';
     return 2;
   }
   if (job == "consistency-levels") {
-    if (!cfg.samples.output.empty()) {
+    if (!cfg.values.samples.output.empty()) {
       std::cerr << "sluice: invalid_option: output: consistency-levels prints its report\n";
       return 2;
     }
@@ -184,20 +145,20 @@ int run_job(const std::string& job, cli_config& cfg) {
       opts.faults = *faults;
     return sluice::apps::consistency_levels(opts, std::cout, std::cerr);
   }
-  auto samples = cfg.samples;
+  auto samples = cfg.values.samples;
   samples.checkpointing = cfg.checkpointing().enabled();
   if (auto rc = sluice::apps::build_sample_job(job, samples, env, std::cerr); rc != 0)
     return rc;
-  auto mode = sluice::parse_restore_mode(cfg.restore_mode);
+  auto mode = sluice::parse_restore_mode(cfg.values.restore_mode);
   if (!mode) {
     std::cerr << "sluice: invalid_option: restore-mode must be no_claim or claim, got '"
-              << cfg.restore_mode << "'\n";
+              << cfg.values.restore_mode << "'\n";
     return 2;
   }
-  if (!cfg.from_savepoint.empty()) {
+  if (!cfg.values.from_savepoint.empty()) {
     try {
-      env.restore_from(cfg.from_savepoint, *mode);
-      env.allow_non_restored_state(cfg.allow_non_restored_state);
+      env.restore_from(cfg.values.from_savepoint, *mode);
+      env.allow_non_restored_state(cfg.values.allow_non_restored_state);
     } catch (const sluice::exception& e) {
       std::cerr << "sluice: from-savepoint: " << e.what() << '\n';
       return 2;
@@ -302,6 +263,7 @@ int main(int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
+  cfg.values = sluice::apps::read_run_values(cfg);
   if (job.empty()) {
     std::cerr << usage;
     return 2;
