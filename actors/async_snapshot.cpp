@@ -8,33 +8,6 @@
 
 namespace sluice {
 
-std::string state_file_name(const std::string& uid, uint32_t subtask) {
-  std::string name;
-  bool changed = uid.empty();
-  for (char c : uid) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '.' || c == '_' || c == '-';
-    name += ok ? c : '_';
-    changed = changed || !ok;
-  }
-  if (name.empty() || name.front() == '.')
-    name.insert(name.begin(), 'o');
-  if (changed) {
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08x", murmur3_32(uid.data(), uid.size(), 0));
-    name += "-";
-    name += hex;
-  }
-  return name + "-" + std::to_string(subtask) + ".state";
-}
-
-std::string shared_state_file_name(const std::string& uid, uint32_t subtask, uint64_t attempt,
-                                   uint64_t checkpoint_id) {
-  auto name = state_file_name(uid, subtask);
-  name.resize(name.size() - std::string_view{".state"}.size());
-  return name + "-a" + std::to_string(attempt) + "-c" + std::to_string(checkpoint_id) + ".state";
-}
-
 namespace {
 
 /// Incremental keyed state of `op`: writes its snapshot (full or delta) as

@@ -18,6 +18,8 @@
 // before it removes files at shutdown.
 #pragma once
 
+#include "snapshot/file_names.hpp"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,16 +55,7 @@ struct snapshot_task {
   std::vector<in_flight_batch> channel_state;
 };
 
-/// The state file name of operator `uid`'s subtask `subtask`: the uid with
-/// every character outside [A-Za-z0-9._-] replaced (plus a hash of the uid
-/// when that changed it, so names stay unique), "-<subtask>.state".
-std::string state_file_name(const std::string& uid, uint32_t subtask);
-
-/// The shared file name of operator `uid`'s incremental keyed state of
-/// subtask `subtask`, attempt `attempt`, checkpoint `checkpoint_id`:
-/// state_file_name's stem, "-a<attempt>-c<checkpoint_id>.state".
-std::string shared_state_file_name(const std::string& uid, uint32_t subtask, uint64_t attempt,
-                                   uint64_t checkpoint_id);
+// state_file_name, shared_state_file_name: snapshot/file_names.hpp.
 
 /// Runs `task` on a detached actor of `sys`. Precondition: task->storage
 /// and task->coordinator are set.

@@ -10,6 +10,7 @@
 #include "actors/subtask_support.hpp"
 #include "snapshot/key_groups.hpp"
 #include "snapshot/keyed_state_backend.hpp"
+#include "snapshot/file_names.hpp"
 
 namespace sluice {
 
@@ -315,14 +316,9 @@ keyed_backend_options backend_options(const execution_plan& plan, const std::str
   keyed_backend_options opts;
   opts.kind = plan.state.backend;
   if (opts.kind == state_backend_kind::lmdb) {
-    std::string name;
-    for (char c : uid)
-      name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
-                ? c
-                : '_';
-    name += "-" + std::to_string(subtask) + "-" + std::to_string(attempt);
     opts.lmdb_dir = plan.state.effective_local_dir()
-                    / (plan.job_id.empty() ? std::string{"job"} : plan.job_id) / name;
+                    / (plan.job_id.empty() ? std::string{"job"} : plan.job_id)
+                    / lmdb_working_dir_name(uid, subtask, attempt);
     opts.lmdb_cache_entries = static_cast<size_t>(plan.state.lmdb_cache_entries);
     opts.incremental = plan.state.incremental;
   }

@@ -4,6 +4,7 @@
 
 #include "snapshot/error.hpp"
 #include "snapshot/savepoint.hpp"
+#include "snapshot/file_names.hpp"
 
 namespace sluice {
 
@@ -58,7 +59,7 @@ size_t restore_point::discard() const noexcept {
   }
   std::error_code err;
   size_t failed = 0;
-  if (!fs::remove(savepoint_dir / "_metadata", err) && err)
+  if (!fs::remove(savepoint_dir / metadata_file_name, err) && err)
     return 1; // still a savepoint: leave its files
   for (auto& op : metadata.operators)
     for (auto& sub : op.subtasks)
@@ -83,7 +84,7 @@ std::shared_ptr<restore_point> load_restore_point(const std::filesystem::path& p
     point->metadata = std::move(md);
     return point;
   }
-  auto expected = "chk-" + std::to_string(md.checkpoint_id);
+  auto expected = checkpoint_dir_name(md.checkpoint_id);
   if (chk_dir.filename() != expected)
     throw exception(ec::invalid_argument,
                     chk_dir.string() + ": holds checkpoint " + std::to_string(md.checkpoint_id)

@@ -43,7 +43,7 @@ uint64_t checkpoint_size(const fs::path& dir, const checkpoint_metadata& md,
     std::error_code err;
     auto size = fs::file_size(f, err);
     if (err)
-      throw exception(ec::io_error, (dir / snapshot_format::metadata_file_name).string()
+      throw exception(ec::io_error, (dir / metadata_file_name).string()
                                       + ": references missing state file " + f.string());
     total += size;
   }
@@ -54,7 +54,7 @@ namespace {
 
 bool has_metadata(const fs::path& dir) {
   std::error_code err;
-  return fs::exists(dir / snapshot_format::metadata_file_name, err);
+  return fs::exists(dir / metadata_file_name, err);
 }
 
 /// The subdirectories of `dir`; unreadable ones are skipped.
@@ -108,7 +108,7 @@ checkpoint_scan scan_checkpoints(const fs::path& dir) {
   checkpoint_scan scan;
   for (auto& chk : find_checkpoint_dirs(dir)) {
     try {
-      auto file = chk / snapshot_format::metadata_file_name;
+      auto file = chk / metadata_file_name;
       auto md = read_metadata_file(file);
       std::error_code err;
       auto metadata_size = fs::file_size(file, err);

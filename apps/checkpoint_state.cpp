@@ -14,7 +14,7 @@ checkpoint_location locate_checkpoint(const fs::path& path) {
   if (!fs::exists(status))
     throw exception(ec::io_error, path.string() + ": no such file or directory");
   if (fs::is_directory(status)) {
-    auto file = path / snapshot_format::metadata_file_name;
+    auto file = path / metadata_file_name;
     if (!fs::exists(file, err))
       throw exception(ec::io_error, path.string()
                                       + ": no _metadata in this directory (not a checkpoint or "

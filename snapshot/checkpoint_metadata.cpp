@@ -207,7 +207,7 @@ checkpoint_metadata decode_metadata(std::string_view bytes, std::string_view nam
 }
 
 uint64_t write_metadata_file(const fs::path& checkpoint_dir, const checkpoint_metadata& md) {
-  auto path = checkpoint_dir / snapshot_format::metadata_file_name;
+  auto path = checkpoint_dir / metadata_file_name;
   auto bytes = encode_metadata(md, path.string());
   write_file_atomically(path, bytes);
   return bytes.size();
@@ -217,7 +217,7 @@ checkpoint_metadata read_metadata_file(const fs::path& path) {
   auto file = path;
   std::error_code err;
   if (fs::is_directory(path, err))
-    file /= snapshot_format::metadata_file_name;
+    file /= metadata_file_name;
   auto bytes = read_whole_file(file);
   return decode_metadata(bytes.view(), file.string());
 }

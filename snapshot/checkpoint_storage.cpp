@@ -3,6 +3,7 @@
 #include "snapshot/error.hpp"
 #include "snapshot/fs_util.hpp"
 #include "snapshot/snapshot_format.hpp"
+#include "snapshot/file_names.hpp"
 
 #include <thread>
 
@@ -12,7 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* shared_dir_name = "shared";
 
 } // namespace
 
@@ -40,12 +40,12 @@ fs::path checkpoint_storage::job_dir() const {
 }
 
 fs::path checkpoint_storage::checkpoint_dir(uint64_t id) const {
-  return job_dir() / ("chk-" + std::to_string(id));
+  return job_dir() / checkpoint_dir_name(id);
 }
 
 std::string checkpoint_storage::location(uint64_t id) const {
   if (is_memory())
-    return "memory://" + job_id_ + "/chk-" + std::to_string(id);
+    return "memory://" + job_id_ + "/" + checkpoint_dir_name(id);
   return checkpoint_dir(id).string();
 }
 
@@ -103,7 +103,7 @@ std::string checkpoint_storage::file_of(uint64_t id, const state_handle& h) {
     return {};
   if (h.relative_path.rfind("../", 0) == 0)
     return h.relative_path.substr(3);
-  return "chk-" + std::to_string(id) + "/" + h.relative_path;
+  return checkpoint_dir_name(id) + "/" + h.relative_path;
 }
 
 size_t checkpoint_storage::remove_files(const std::vector<std::string>& files) noexcept {
@@ -119,9 +119,9 @@ size_t checkpoint_storage::remove_files(const std::vector<std::string>& files) n
 }
 
 std::string checkpoint_storage::finalize(const checkpoint_metadata& md) {
-  check_injected_failure(md.checkpoint_id, location(md.checkpoint_id) + "/_metadata");
+  check_injected_failure(md.checkpoint_id, location(md.checkpoint_id) + "/" + std::string{metadata_file_name});
   if (is_memory()) {
-    auto bytes = encode_metadata(md, location(md.checkpoint_id) + "/_metadata");
+    auto bytes = encode_metadata(md, location(md.checkpoint_id) + "/" + std::string{metadata_file_name});
     std::lock_guard guard{mtx_};
     images_[md.checkpoint_id] = std::move(bytes);
     return location(md.checkpoint_id);
@@ -132,7 +132,7 @@ std::string checkpoint_storage::finalize(const checkpoint_metadata& md) {
   if (err)
     throw exception(ec::io_error, dir.string() + ": cannot create directory: " + err.message());
   write_metadata_file(dir, md);
-  return (dir / snapshot_format::metadata_file_name).string();
+  return (dir / metadata_file_name).string();
 }
 
 bool checkpoint_storage::discard(uint64_t id) noexcept {
@@ -161,7 +161,7 @@ void checkpoint_storage::discard_all_but(const std::set<uint64_t>& keep,
   for (auto it = fs::directory_iterator(job_dir(), err); !err && it != fs::directory_iterator();
        it.increment(err)) {
     auto name = it->path().filename().string();
-    if (name.rfind("chk-", 0) != 0)
+    if (name.rfind(checkpoint_dir_prefix, 0) != 0)
       continue;
     uint64_t id = 0;
     try {
@@ -188,7 +188,7 @@ void checkpoint_storage::discard_all_but(const std::set<uint64_t>& keep,
       orphans.push_back(std::move(name));
   }
   remove_files(orphans);
-  for (auto sub : {shared_dir_name, "taskowned"})
+  for (auto sub : {shared_dir_name, task_owned_dir_name})
     fs::remove(job_dir() / sub, err); // only when empty
   fs::remove(job_dir(), err);         // only when empty
 }
@@ -221,9 +221,9 @@ std::set<uint64_t> checkpoint_storage::completed_ids() const {
   for (auto it = fs::directory_iterator(job_dir(), err); !err && it != fs::directory_iterator();
        it.increment(err)) {
     auto name = it->path().filename().string();
-    if (name.rfind("chk-", 0) != 0)
+    if (name.rfind(checkpoint_dir_prefix, 0) != 0)
       continue;
-    if (!fs::exists(it->path() / snapshot_format::metadata_file_name))
+    if (!fs::exists(it->path() / metadata_file_name))
       continue;
     try {
       result.insert(std::stoull(name.substr(4)));
@@ -244,7 +244,7 @@ checkpoint_metadata checkpoint_storage::read_metadata(uint64_t id) const {
         throw exception(ec::io_error, location(id) + ": no such checkpoint");
       image = i->second;
     }
-    return decode_metadata(image, location(id) + "/_metadata");
+    return decode_metadata(image, location(id) + "/" + std::string{metadata_file_name});
   }
   return read_metadata_file(checkpoint_dir(id));
 }

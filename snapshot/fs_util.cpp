@@ -191,7 +191,7 @@ void remove_checkpoint_directory(const fs::path& dir) {
     return;
   if (!fs::is_directory(status))
     throw_io(dir, "not a directory");
-  auto metadata = dir / snapshot_format::metadata_file_name;
+  auto metadata = dir / metadata_file_name;
   if (::unlink(metadata.c_str()) == 0)
     sync_directory(dir);
   else if (errno != ENOENT)

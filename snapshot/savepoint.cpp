@@ -12,13 +12,6 @@ namespace sluice {
 
 namespace fs = std::filesystem;
 
-std::string savepoint_dir_name(std::string_view job_id, uint64_t random) {
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%012llx",
-                static_cast<unsigned long long>(random & 0xffff'ffff'ffffULL));
-  return "savepoint-" + std::string{job_id.substr(0, 6)} + "-" + suffix;
-}
-
 namespace {
 
 /// A file name inside the savepoint for the source `file`, unique among
@@ -53,12 +46,12 @@ fs::path write_savepoint(const checkpoint_storage& from, const checkpoint_metada
     auto out = md;
     out.is_savepoint = true;
     std::map<std::string, std::string> copied; // source file -> name in dir
-    std::set<std::string> taken{"_metadata"};
+    std::set<std::string> taken{std::string{metadata_file_name}};
     for (auto& op : out.operators) {
       for (auto& sub : op.subtasks) {
         for (auto& h : sub.handles) {
           if (h.is_inline()) {
-            auto name = unique_name(op.uid + "-" + std::to_string(sub.index) + ".state", taken);
+            auto name = unique_name(state_file_name(op.uid, sub.index), taken);
             write_file_atomically(dir / name, h.inline_bytes);
             h.inline_bytes.clear();
             h.relative_path = name;

@@ -17,6 +17,8 @@
 // thread). Thread-safe: no shared state.
 #pragma once
 
+#include "snapshot/file_names.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -29,8 +31,7 @@ namespace sluice {
 
 class checkpoint_storage;
 
-/// "savepoint-7f3a9c-0123456789ab" for job "7f3a9c..." and `random`.
-std::string savepoint_dir_name(std::string_view job_id, uint64_t random);
+// savepoint_dir_name: snapshot/file_names.hpp.
 
 /// Copies checkpoint `md` (completed in `from`, files not yet deleted)
 /// into a new directory under `parent` (created if missing) and returns

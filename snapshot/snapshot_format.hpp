@@ -20,6 +20,8 @@
 // snapshot/schema/snapshot.capnp; readers and writers in snapshot_file.hpp.
 #pragma once
 
+#include "snapshot/file_names.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -72,7 +74,6 @@ inline constexpr size_t chunk_target_bytes = size_t{4} << 20;
 /// chunk_target_bytes + one item + structure) far below max_message_bytes.
 inline constexpr size_t max_item_bytes = size_t{64} << 20;
 
-/// Name of a checkpoint's metadata file inside its directory (Flink's).
-inline constexpr std::string_view metadata_file_name = "_metadata";
+// metadata_file_name: snapshot/file_names.hpp.
 
 } // namespace sluice::snapshot_format
