@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <type_traits>
 
 #include <caf/all.hpp>
 
@@ -15,6 +16,14 @@ namespace sluice {
 namespace {
 
 using self_ptr = caf::stateful_actor<coordinator_state>*;
+
+static_assert(std::is_same_v<caf::actor_clock::time_point, checkpoint_time>);
+
+/// Now, on the actor system's clock: the steady clock, except on CAF's
+/// test coordinator, whose clock tests advance (trigger interval, expiry).
+checkpoint_time now_of(self_ptr self) {
+  return self->clock().now();
+}
 
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -60,7 +69,7 @@ void fail_request(self_ptr self, uint64_t id, const std::string& why) {
 /// decision classes): statistics, failure count, notices, files.
 void end_failed(self_ptr self, const pending_checkpoint& p) {
   auto& st = self->state;
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   st.stats.report_failed(p);
   st.final_acks.erase(p.id());
   st.trigger_ms.erase(p.id());
@@ -92,7 +101,7 @@ bool all_finished(self_ptr self) {
 /// commit their side effects and end.
 void complete_savepoint(self_ptr self, uint64_t id) {
   auto& st = self->state;
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   auto req = std::move(st.savepoints[id]);
   st.savepoints.erase(id);
   std::filesystem::path dir;
@@ -123,7 +132,7 @@ void complete(self_ptr self, uint64_t id) {
     complete_savepoint(self, id);
     return;
   }
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   auto* p = st.pending.find(id);
   std::string path;
   try {
@@ -194,7 +203,7 @@ uint64_t trigger(self_ptr self, checkpoint_time now,
 
 void schedule_tick(self_ptr self, checkpoint_time at) {
   auto& st = self->state;
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   if (st.next_tick && *st.next_tick <= at && *st.next_tick > now)
     return;
   st.next_tick = at;
@@ -208,7 +217,7 @@ void tick(self_ptr self) {
   st.next_tick.reset();
   if (st.final_completed || st.gave_up || st.suspended)
     return;
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   for (auto& p : st.pending.expire_due(now))
     end_failed(self, p);
   if (st.gave_up)
@@ -262,7 +271,7 @@ void on_ack(self_ptr self, ack_msg& m) {
   ack.files = files_of(m);
   auto files = ack.files;
   ack.handle = ack_payload{std::move(m.states)};
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   auto out = st.pending.acknowledge(m.checkpoint_id, who, std::move(ack), now);
   if (out.expired) {
     end_failed(self, *out.expired);
@@ -289,7 +298,7 @@ void on_decline(self_ptr self, const decline_msg& m) {
   auto& st = self->state;
   if (m.attempt != st.attempt)
     return;
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   auto reason = m.reason.find("asynchronous") != std::string::npos
                   ? checkpoint_failure_reason::checkpoint_async_exception
                   : checkpoint_failure_reason::checkpoint_declined;
@@ -336,7 +345,7 @@ std::optional<std::string> cannot_trigger(self_ptr self) {
 /// checkpoint to restore from (null: none).
 restore_ptr suspend(self_ptr self, uint64_t new_attempt) {
   auto& st = self->state;
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   st.suspended = true;
   st.attempt = new_attempt;
   st.policy->stop();
@@ -369,13 +378,13 @@ void resume(self_ptr self, uint64_t attempt, std::vector<std::vector<subtask_act
   st.subtasks = std::move(subtasks);
   st.suspended = false;
   st.gave_up = false; // a failover after too many failed checkpoints
-  st.policy->start(checkpoint_clock::now());
+  st.policy->start(now_of(self));
   tick(self);
 }
 
 void shutdown(self_ptr self, job_status status) {
   auto& st = self->state;
-  auto now = checkpoint_clock::now();
+  auto now = now_of(self);
   st.policy->stop();
   for (auto& p : st.pending.abort_all(checkpoint_failure_reason::checkpoint_coordinator_shutdown,
                                       "the job ended", now)) {
@@ -426,7 +435,7 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
         st.sources.insert(subtask_id{v.id, i});
     }
   }
-  st.policy->start(checkpoint_clock::now());
+  st.policy->start(now_of(self));
   publish(self);
   tick(self);
   return {
@@ -457,7 +466,7 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
                           "no savepoint directory: name one or set checkpointing.savepoint-dir");
       auto k = trigger_msg{0, 0, 0, kind}.snapshot();
       auto rp = self->make_response_promise<std::string>();
-      trigger(self, checkpoint_clock::now(),
+      trigger(self, now_of(self),
               coordinator_state::savepoint_request{dir, is_savepoint(k) ? k : snapshot_kind::savepoint,
                                                    rp});
       return rp;
@@ -466,7 +475,7 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
       if (auto why = cannot_trigger(self))
         return make_error(ec::checkpoint_failure, "cannot trigger a checkpoint: " + *why);
       auto rp = self->make_response_promise<uint64_t>();
-      self->state.manual.emplace(trigger(self, checkpoint_clock::now()), rp);
+      self->state.manual.emplace(trigger(self, now_of(self)), rp);
       return rp;
     },
   };

@@ -307,14 +307,14 @@ struct actor_env {
   }
 };
 
-std::vector<reading> readings(int first, int last) {
+[[maybe_unused]] std::vector<reading> readings(int first, int last) {
   std::vector<reading> out;
   for (int i = first; i <= last; ++i)
     out.push_back({i % 2, i});
   return out;
 }
 
-std::vector<reading> times_ten_of(const std::vector<reading>& xs) {
+[[maybe_unused]] std::vector<reading> times_ten_of(const std::vector<reading>& xs) {
   std::vector<reading> out;
   for (auto& x : xs)
     out.push_back({x.sensor, x.value * 10});
@@ -324,7 +324,7 @@ std::vector<reading> times_ten_of(const std::vector<reading>& xs) {
 /// Checks the channel protocol of everything `log` received on `channel`:
 /// data seq 0, 1, 2, ...; control messages carry the number of data
 /// messages before them; every message carries `att`.
-void check_protocol(const probe_log& log, uint32_t channel, uint64_t att = attempt) {
+[[maybe_unused]] void check_protocol(const probe_log& log, uint32_t channel, uint64_t att = attempt) {
   uint64_t data_seen = 0;
   for (auto& e : log.entries) {
     if (e.channel != channel)

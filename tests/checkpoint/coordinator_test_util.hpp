@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tests/checkpoint/checkpoint_test_util.hpp"
+#include "tests/poll_until.hpp"
 
 namespace sluice::testing {
 
@@ -32,7 +33,9 @@ struct job_probe {
   std::atomic<int64_t> open_done_steady_ns{0};
   /// The same moment in wall-clock milliseconds since the epoch.
   std::atomic<int64_t> open_done_wall_ms{0};
-  /// Records that reached the sink.
+  /// Records that reached the sink (the probe job's probe sink, the
+  /// keyed-count job's sink), over all attempts: tests wait on it for "the
+  /// job is processing" instead of sleeping.
   std::atomic<uint64_t> seen{0};
 };
 
@@ -189,25 +192,11 @@ inline running_job start_keyed_count(const keyed_count_options& o, const checkpo
   if (restore)
     env->restore_from(*restore, mode).allow_non_restored_state(allow_non_restored_state);
   auto probe = std::make_shared<job_probe>();
-  auto seen = std::make_shared<std::atomic<uint64_t>>(0);
+  // The sink counts into the probe (aliasing: the probe owns the counter).
+  std::shared_ptr<std::atomic<uint64_t>> seen{probe, &probe->seen};
   build_keyed_count_job(*env, o, seen);
   auto job = env->execute_async("keyed-count");
   return running_job{std::move(env), std::move(job), std::move(probe)};
-}
-
-/// Polls `pred` every `every` until it holds (true) or `timeout` passed
-/// (false). The timeout is a hang guard, never the property under test.
-template <class Pred>
-bool poll_until(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{10},
-                std::chrono::microseconds every = std::chrono::milliseconds{2}) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (pred())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(every);
-  }
 }
 
 /// Ids of the `chk-<n>` directories directly under `job_dir`.

@@ -15,6 +15,8 @@
 #include <boost/test/data/test_case.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <random>
 
 #include <caf/all.hpp>
@@ -104,6 +106,61 @@ size_t kill_randomly(environment& env, const job_client& job, size_t kills, uint
   return landed;
 }
 
+/// Checkpoints whose synchronous part (the pre-commit) each sink subtask
+/// ran, newest last: what a test waits on instead of a sleep.
+struct pre_commits {
+  std::array<std::atomic<uint64_t>, 2> latest{};
+};
+
+/// Forwards every hook to the sink it wraps and records in `log` the
+/// checkpoint of each `snapshot_state` (which pre-commits) once it returned.
+class pre_commit_observer final : public stream_operator {
+public:
+  pre_commit_observer(operator_ptr inner, std::shared_ptr<pre_commits> log)
+    : inner_(std::move(inner)), log_(std::move(log)) {
+  }
+  void initialize_state(const initialization_context& ctx) override {
+    inner_->initialize_state(ctx);
+  }
+  void open(operator_context& ctx) override {
+    index_ = ctx.info().subtask_index;
+    inner_->open(ctx);
+  }
+  void process(const batch_ptr& in, operator_context& ctx) override {
+    inner_->process(in, ctx);
+  }
+  void snapshot_state(const snapshot_context& ctx) override {
+    inner_->snapshot_state(ctx);
+    if (index_ < log_->latest.size())
+      log_->latest[index_] = ctx.checkpoint_id;
+  }
+  operator_state_modes list_state_modes() const override {
+    return inner_->list_state_modes();
+  }
+  void notify_checkpoint_complete(uint64_t id) override {
+    inner_->notify_checkpoint_complete(id);
+  }
+  void notify_checkpoint_aborted(uint64_t id) override {
+    inner_->notify_checkpoint_aborted(id);
+  }
+  void close(operator_context& ctx) override {
+    inner_->close(ctx);
+  }
+
+private:
+  operator_ptr inner_;
+  std::shared_ptr<pre_commits> log_;
+  uint32_t index_ = 0;
+};
+
+/// The newest checkpoint in progress, 0 when none is.
+uint64_t newest_in_progress(const checkpoint_stats_snapshot& s) {
+  for (auto& e : s.history) // newest first
+    if (e.status == checkpoint_status::in_progress)
+      return e.checkpoint_id;
+  return 0;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(exactly_once_sink)
@@ -191,23 +248,35 @@ BOOST_AUTO_TEST_CASE(a_sink_killed_between_pre_commit_and_commit_loses_and_repea
   environment env{pc};
   env.set_checkpoint_config(retain_all(dir.path / "checkpoints", 20ms));
   env.set_restart_config(restart_config::fixed_delay(10, std::chrono::milliseconds{0}));
+  auto pre = std::make_shared<pre_commits>();
   env.click_events(opts)
     .uid("clicks")
     .map(line_of)
     .uid("format")
     .rebalance()
     .then<std::string>("file-sink",
-                       [out] { return std::make_unique<transactional_file_sink<std::string>>(out); })
+                       [out, pre] {
+                         return std::make_unique<pre_commit_observer>(
+                           std::make_unique<transactional_file_sink<std::string>>(out), pre);
+                       })
     .uid("file-sink");
   auto job = env.execute_async("pre-commit-kill");
-  BOOST_REQUIRE(poll_until([&] { return job.checkpoint_stats().counts.completed >= 2; }, 30s));
-  job.storage()->set_write_delay(300ms);
-  BOOST_REQUIRE(poll_until([&] { return job.checkpoint_stats().counts.in_progress > 0; }, 30s));
-  std::this_thread::sleep_for(100ms); // every sink pre-committed, nothing completed
+  BOOST_REQUIRE(poll_until([&] { return job.checkpoint_stats().counts.completed >= 2; }, 60s));
+  job.storage()->set_write_delay(300ms); // checkpoints stay pending for a while
   auto subtasks = subtasks_of(env, job);
   BOOST_REQUIRE_EQUAL(subtasks.size(), 4u); // source -> map chains, then the sinks
+  // The window: a checkpoint still in progress for which both sinks have
+  // pre-committed (the event, not a sleep).
+  uint64_t target = 0;
+  BOOST_REQUIRE_MESSAGE(poll_until([&] {
+                          target = newest_in_progress(job.checkpoint_stats());
+                          return target > 0 && pre->latest[0] >= target
+                                 && pre->latest[1] >= target;
+                        }, 60s),
+                        "no checkpoint pending with both sinks pre-committed within 60 s");
   caf::anon_send_exit(subtasks.back(), caf::exit_reason::kill);
-  BOOST_REQUIRE(poll_until([&] { return job.restart_stats().restarts == 1; }, 30s));
+  BOOST_TEST_MESSAGE("killed a sink after both pre-committed checkpoint " << target);
+  BOOST_REQUIRE(poll_until([&] { return job.restart_stats().restarts == 1; }, 60s));
   job.storage()->set_write_delay(0ms);
   auto result = job.wait_for(120s);
   BOOST_REQUIRE(result);

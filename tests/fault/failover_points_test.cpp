@@ -84,10 +84,12 @@ BOOST_AUTO_TEST_CASE(a_kill_during_the_asynchronous_snapshot_leaves_no_file_behi
   auto run = start_keyed_count(o, cfg, restart_config::fixed_delay(5, 0ms));
   BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 2; }, 30s));
   run.job.storage()->set_write_delay(300ms); // slow storage from now on
-  BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.in_progress > 0; }, 30s));
-  std::this_thread::sleep_for(50ms); // the asynchronous parts are writing
-  caf::anon_send_exit(a_sum(run), caf::exit_reason::kill);
-  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 30s));
+  // The first subtask that hands a snapshot to its asynchronous part is
+  // killed right there (the aimed fault point, not a sleep): its writer and
+  // those of the other subtasks are still writing.
+  run.job.faults()->arm(fault_point::async_snapshot);
+  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 60s));
+  BOOST_CHECK_EQUAL(run.job.faults()->fired(fault_point::async_snapshot), 1u);
   // The checkpoint in progress was aborted by the failover.
   BOOST_CHECK_GE(failed_with(run.job.checkpoint_stats(), checkpoint_failure_reason::job_failover),
                  1u);

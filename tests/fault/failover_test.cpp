@@ -53,13 +53,31 @@ std::vector<subtask_actor> subtasks_of(environment& env, const job_client& job) 
   return result;
 }
 
-/// Kills `kills` random subtasks of the running job, one at a time: after
-/// each kill it waits until the job restarted, then a random 20-120 ms.
+/// Waits until the attempt now running processes records (more reached the
+/// sink than `seen_before`): the event a kill waits for, instead of a sleep.
+void wait_until_processing(running_job& run, uint64_t seen_before) {
+  BOOST_REQUIRE_MESSAGE(poll_until([&] { return run.probe->seen.load() > seen_before
+                                                || run.job.wait_for(0ms).has_value(); },
+                                   60s),
+                        "no record reached the sink within 60 s");
+}
+
+/// Kills `kills` random subtasks of the running job, one at a time. Before
+/// the first kill it waits for a completed checkpoint (so that the last
+/// restart restores one, whatever the machine's speed); before each kill
+/// for the attempt to process records, then a random 20-120 ms on purpose
+/// (random kill moments); after each kill until the job restarted.
 /// Returns how many kills landed (the job may end before all did).
 size_t kill_randomly(running_job& run, size_t kills, uint64_t seed) {
   std::mt19937_64 rng{seed};
   size_t landed = 0;
+  BOOST_REQUIRE_MESSAGE(
+    poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1
+                            || run.job.wait_for(0ms).has_value(); },
+               60s),
+    "no checkpoint completed within 60 s");
   for (size_t k = 0; k < kills; ++k) {
+    wait_until_processing(run, run.probe->seen.load());
     std::this_thread::sleep_for(std::chrono::milliseconds{20 + rng() % 100});
     if (run.job.wait_for(0ms))
       break;
@@ -70,8 +88,8 @@ size_t kill_randomly(running_job& run, size_t kills, uint64_t seed) {
     caf::anon_send_exit(subtasks[rng() % subtasks.size()], caf::exit_reason::kill);
     if (!poll_until([&] { return run.job.restart_stats().restarts > before
                                  || run.job.wait_for(0ms).has_value(); },
-                    30s))
-      BOOST_FAIL("no restart within 30 s after kill " << k + 1);
+                    60s))
+      BOOST_FAIL("no restart within 60 s after kill " << k + 1);
     landed += run.job.restart_stats().restarts > before ? 1 : 0;
   }
   return landed;
@@ -128,7 +146,7 @@ BOOST_AUTO_TEST_CASE(a_kill_before_the_first_checkpoint_restarts_from_scratch) {
   keyed_count_options o;
   auto cfg = retain_all(dir.path, 60'000ms); // no checkpoint before the end
   auto run = start_keyed_count(o, cfg, restart_config::fixed_delay(3, 0ms));
-  std::this_thread::sleep_for(50ms);
+  wait_until_processing(run, 0);
   auto subtasks = subtasks_of(*run.env, run.job);
   BOOST_REQUIRE(!subtasks.empty());
   caf::anon_send_exit(subtasks.back(), caf::exit_reason::kill);
@@ -149,15 +167,15 @@ BOOST_AUTO_TEST_CASE(the_job_fails_with_the_cause_when_the_strategy_gives_up) {
   o.fast.count = 3'000'000; // long enough for two kills
   auto run = start_keyed_count(o, retain_all(dir.path, 30ms), restart_config::fixed_delay(1, 0ms));
   for (int k = 0; k < 2; ++k) {
-    std::this_thread::sleep_for(100ms);
+    wait_until_processing(run, run.probe->seen.load()); // this attempt runs
     auto before = run.job.restart_stats().restarts;
     auto subtasks = subtasks_of(*run.env, run.job);
     BOOST_REQUIRE(!subtasks.empty());
     caf::anon_send_exit(subtasks.front(), caf::exit_reason::kill);
     if (k == 0)
-      BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts > before; }, 30s));
+      BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts > before; }, 60s));
   }
-  auto result = run.job.wait_for(30s);
+  auto result = run.job.wait_for(60s);
   BOOST_REQUIRE_MESSAGE(result, "the job did not fail");
   BOOST_CHECK(result->status == job_status::failed);
   BOOST_CHECK_EQUAL(result->restarts.restarts, 1u);
@@ -174,12 +192,12 @@ BOOST_AUTO_TEST_CASE(failure_rate_exhaustion_fails_the_job_with_the_cause) {
   o.fast.count = 3'000'000;
   auto run = start_keyed_count(o, retain_all(dir.path, 30ms),
                                restart_config::failure_rate(1, std::chrono::minutes{1}, 0ms));
-  std::this_thread::sleep_for(100ms);
+  wait_until_processing(run, 0);
   caf::anon_send_exit(subtasks_of(*run.env, run.job).back(), caf::exit_reason::kill);
-  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 30s));
-  std::this_thread::sleep_for(100ms);
+  BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 60s));
+  wait_until_processing(run, run.probe->seen.load()); // the restarted attempt runs
   caf::anon_send_exit(subtasks_of(*run.env, run.job).back(), caf::exit_reason::kill);
-  auto result = run.job.wait_for(30s);
+  auto result = run.job.wait_for(60s);
   BOOST_REQUIRE_MESSAGE(result, "the job did not fail");
   BOOST_CHECK(result->status == job_status::failed);
   BOOST_CHECK_EQUAL(result->restarts.restarts, 1u);

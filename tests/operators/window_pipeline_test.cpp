@@ -16,6 +16,7 @@
 #include "operators/environment.hpp"
 #include "tests/checkpoint/checkpoint_test_util.hpp"
 #include "tests/operators/punctuated_watermarks.hpp"
+#include "tests/poll_until.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -186,9 +187,7 @@ BOOST_AUTO_TEST_CASE(an_idle_input_does_not_hold_windows_back) {
     .reduce([](const event& a, const event&) { return a; })
     .sink_to([fired](std::vector<event> xs) { *fired += xs.size(); });
   auto job = env.execute_async("idle-input");
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (*fired == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  sluice::testing::poll_until([&] { return *fired > 0; }, 60s, 10ms);
   BOOST_CHECK_MESSAGE(*fired > 0, "no window fired while an input was idle");
   job.cancel();
   quiet->close();
@@ -227,7 +226,10 @@ std::pair<int64_t, int64_t> stop_windows(savepoint_mode mode) {
         *counted += n;
     });
   auto job = env.execute_async("stop-windows");
-  std::this_thread::sleep_for(300ms);
+  // Stop once events entered and some window fired (events, not a sleep).
+  BOOST_REQUIRE_MESSAGE(sluice::testing::poll_until(
+                          [&] { return *entered >= 100 && *counted > 0; }, 60s),
+                        "no window fired within 60 s");
   job.savepoint((dir.path / "sp").string(), mode);
   auto result = job.wait_for(30s);
   BOOST_REQUIRE(result);

@@ -123,6 +123,14 @@ public:
     return r;
   }
 
+  /// Whether the connection is still open at this moment: nothing to read
+  /// and no end of stream, without waiting.
+  bool open_now() {
+    char c;
+    auto n = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
   /// Whether the server closed the connection (reads end of stream within
   /// the timeout, discarding anything still unread).
   bool closed_by_peer() {
