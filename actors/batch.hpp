@@ -8,6 +8,7 @@
 // on. No CAF in this header: operators include it.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -94,8 +95,11 @@ batch_ptr make_batch(std::vector<T> records, std::vector<int64_t> ts) {
 
 /// Views `b` as a batch of T. Precondition: `b.record_type() == typeid(T)`;
 /// the execution plan guarantees it (operators are wired by their types).
+/// Builds with assertions (debug, debugoptimized) check it and abort
+/// instead of reading the batch as the wrong type.
 template <class T>
 const std::vector<T>& records_of(const batch& b) noexcept {
+  assert(b.record_type() == typeid(T) && "records_of<T>: the batch holds another record type");
   return static_cast<const typed_batch<T>&>(b).records();
 }
 

@@ -22,6 +22,7 @@
 #include "operators/keyed_process.hpp"
 #include "operators/output_tag.hpp"
 #include "operators/partitioners.hpp"
+#include "operators/sink_handle.hpp"
 #include "operators/sinks.hpp"
 #include "operators/timestamps_and_watermarks.hpp"
 #include "operators/windows/windowed_stream.hpp"
@@ -129,51 +130,54 @@ public:
   }
 
   /// Prints every record to stdout (needs `operator<<`); at-least-once.
-  stream<T> print(std::string prefix = {}) const {
-    return sink<T>("print", [prefix] {
+  /// Returns the sink's handle (operators/sink_handle.hpp): `.uid("out")`
+  /// names the print sink, not this stream's operator.
+  sink_handle print(std::string prefix = {}) const {
+    return sink("print", [prefix] {
       return std::make_unique<print_sink<T>>(prefix, &std::cout);
     });
   }
 
   /// Collects every record in memory for the caller; at-least-once.
-  collected_ptr<T> collect() const {
+  /// Returns the sink's handle, which also gives the records
+  /// (`out->values()` once the job ended).
+  collect_handle<T> collect() const {
     auto out = std::make_shared<collected<T>>();
-    sink<T>("collect", [out] { return std::make_unique<collect_sink<T>>(out); });
-    return out;
+    auto handle = sink("collect", [out] { return std::make_unique<collect_sink<T>>(out); });
+    return collect_handle<T>{*g_, handle.node_id(), std::move(out)};
   }
 
   /// Hands every batch to `out.on_batch` and, once the job finished, calls
   /// `out.on_end` once (all sink subtasks closed); at-least-once. Returns the
-  /// sink's own handle: `name`, `uid` and `parallelism` on it configure the
-  /// sink (it emits nothing). For a host actor, see
-  /// `actor_outlet` in actors/actor_io.hpp.
-  stream<T> sink_to(outlet<T> out) const {
+  /// sink's handle: `name`, `uid` and `parallelism` on it configure the
+  /// sink. For a host actor, see `actor_outlet` in actors/actor_io.hpp.
+  sink_handle sink_to(outlet<T> out) const {
     auto barrier = std::make_shared<outlet_barrier>();
-    return then<T>("sink", [out, barrier] {
+    return sink("sink", [out, barrier] {
       return std::make_unique<outlet_sink<T>>(out, barrier);
     });
   }
 
   /// As `sink_to(outlet)` without an end-of-stream callback.
-  stream<T> sink_to(std::function<void(std::vector<T>)> on_batch) const {
+  sink_handle sink_to(std::function<void(std::vector<T>)> on_batch) const {
     return sink_to(outlet<T>{std::move(on_batch), {}});
   }
 
   /// Display name of the operator that produced this stream.
-  const stream& name(std::string n) const {
+  stream name(std::string n) {
     g_->node(node_).name = std::move(n);
     return *this;
   }
 
   /// Stable id of the operator that produced this stream (keeps its state
   /// mapped across program changes, like Flink's uid).
-  const stream& uid(std::string id) const {
+  stream uid(std::string id) {
     g_->node(node_).uid = std::move(id);
     return *this;
   }
 
   /// Parallelism of the operator that produced this stream.
-  const stream& parallelism(uint32_t p) const {
+  stream parallelism(uint32_t p) {
     g_->node(node_).parallelism = p;
     return *this;
   }
@@ -191,10 +195,9 @@ public:
   }
 
 private:
-  template <class Out>
-  stream<T> sink(std::string name, operator_factory f) const {
-    then<Out>(std::move(name), std::move(f));
-    return *this;
+  /// Adds a sink operator fed by this stream; its handle.
+  sink_handle sink(std::string name, operator_factory f) const {
+    return sink_handle{*g_, then<T>(std::move(name), std::move(f)).node_id()};
   }
 
   stream<T> with_edge(partitioning p) const {
