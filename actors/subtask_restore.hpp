@@ -37,27 +37,14 @@
 #include <vector>
 
 #include "actors/operator.hpp"
+#include "actors/restore_mode.hpp"
 #include "snapshot/checkpoint_storage.hpp"
 #include "snapshot/keyed_state_backend.hpp"
 #include "snapshot/operator_state_redistribution.hpp"
 
 namespace sluice {
 
-/// Who owns the snapshot a job starts from (Flink's restore modes):
-///   no_claim  the user: the job never deletes it and its first checkpoint
-///             is a full one that references none of its files (default);
-///   claim     the job: once `checkpointing.retained` newer checkpoints of
-///             the job completed, it is subsumed and deleted like one of the
-///             job's own (a savepoint's directory goes too). The user must
-///             not start another job from it.
-enum class restore_mode { no_claim, claim };
-
-/// "no_claim" / "claim".
-const char* to_string(restore_mode mode) noexcept;
-
-/// Parses "no_claim" / "claim" (also Flink's upper-case spelling); nullopt
-/// otherwise.
-std::optional<restore_mode> parse_restore_mode(std::string_view text) noexcept;
+// restore_mode, to_string, parse_restore_mode: actors/restore_mode.hpp.
 
 /// A completed checkpoint to restore a job attempt from.
 struct restore_point {

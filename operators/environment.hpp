@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "actors/runtime.hpp"
-#include "actors/subtask_restore.hpp"
+#include "actors/restore_mode.hpp"
 #include "operators/sources.hpp"
 #include "operators/stream.hpp"
 

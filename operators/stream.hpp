@@ -278,7 +278,7 @@ public:
   /// Windows of this keyed stream by `assigner` (tumbling, sliding or
   /// session windows, event or processing time: window_assigners.hpp),
   /// with the assigner's default trigger (windowed_stream.hpp).
-  template <class Assigner>
+  template <window_assigner Assigner>
   auto window(Assigner assigner) const {
     auto trigger = default_trigger_of(assigner);
     return windowed_stream<K, T, KeyFn, Assigner, time_window>{*g_, inputs_, key_,

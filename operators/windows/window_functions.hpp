@@ -28,6 +28,7 @@
 
 #include "actors/operator.hpp"
 #include "operators/collector.hpp"
+#include "snapshot/state_descriptor.hpp"
 
 namespace sluice {
 
@@ -79,6 +80,18 @@ struct reduce_contents {
     out.push_back(acc);
   }
 };
+
+/// An aggregate function object over records of type `In` (Flink's
+/// AggregateFunction): `aggregate_function_object` (snapshot/
+/// state_descriptor.hpp) with the accumulator `create()` returns and the
+/// output `result(acc)` returns.
+template <class Agg, class In>
+concept window_aggregate
+  = requires(const Agg& agg) { agg.create(); }
+    && aggregate_function_object<
+      Agg, In, std::decay_t<decltype(std::declval<const Agg&>().create())>,
+      std::decay_t<decltype(std::declval<const Agg&>().result(
+        std::declval<const std::decay_t<decltype(std::declval<const Agg&>().create())>&>()))>>;
 
 /// aggregate(agg): an object with create() / add(in, acc) / result(acc) /
 /// merge(a, b) (Flink's AggregateFunction), one accumulator per window.

@@ -75,7 +75,7 @@ public:
 
   /// An object with create() / add(in, acc) / result(acc) / merge(a, b):
   /// one accumulator per key and window; emits result(acc).
-  template <class Agg>
+  template <window_aggregate<T> Agg>
   auto aggregate(Agg agg) const {
     using contents = aggregate_contents<T, Agg>;
     return add<typename contents::output_type>("window_aggregate", contents{std::move(agg)});
@@ -104,7 +104,7 @@ public:
   /// process_window_function<K, AggResult, Out, W> that sees it as the only
   /// element, with the window's metadata (Flink's aggregate(agg,
   /// ProcessWindowFunction)).
-  template <class Agg, class Fn>
+  template <window_aggregate<T> Agg, class Fn>
   stream<typename Fn::output_type> aggregate(Agg agg, Fn window_fn) const {
     using inner = aggregate_contents<T, Agg>;
     using out = typename Fn::output_type;
