@@ -238,18 +238,10 @@ caf::error system_config::parse_args(std::vector<std::string> args) {
   engine_config values;
   if (auto err = read_engine_options(*this, "", values))
     return err;
-  if (auto err = validate(values.pipeline))
-    return err;
-  if (auto problem = values.checkpointing.validate())
-    return make_error(ec::invalid_option, *problem);
-  if (auto problem = values.state.validate())
-    return make_error(ec::invalid_option, *problem);
-  if (auto problem = values.restart.validate())
+  if (auto problem = values.validate())
     return make_error(ec::invalid_option, *problem);
   // The default type depends on checkpointing: check what a job would get.
   if (auto problem = values.restart.resolve(values.checkpointing.enabled()).validate())
-    return make_error(ec::invalid_option, *problem);
-  if (auto problem = values.rest.validate())
     return make_error(ec::invalid_option, *problem);
   pipeline_ = values.pipeline;
   checkpointing_ = std::move(values.checkpointing);

@@ -26,16 +26,11 @@ std::pair<std::string_view, std::string_view> split(std::string_view full_name) 
   return {full_name.substr(0, dot), full_name.substr(dot + 1)};
 }
 
-std::optional<uint32_t> parse_uint32(std::string_view s) {
-  uint32_t x = 0;
-  auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), x);
-  if (err != std::errc{} || end != s.data() + s.size())
-    return std::nullopt;
-  return x;
-}
-
-std::optional<int64_t> parse_int64(std::string_view s) {
-  int64_t x = 0;
+/// A whole decimal number of type `Int` and nothing else; nullopt otherwise
+/// (also on overflow).
+template <class Int>
+std::optional<Int> parse_whole(std::string_view s) {
+  Int x = 0;
   auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), x);
   if (err != std::errc{} || end != s.data() + s.size())
     return std::nullopt;
@@ -137,7 +132,7 @@ std::optional<std::string> engine_config::set(std::string_view full_name,
       return std::nullopt;
     }
     if (name == "port") {
-      auto port = parse_int64(value);
+      auto port = parse_whole<int64_t>(value);
       if (!port)
         return problem(full_name, value, "expected a port number");
       rest.port = *port;
@@ -146,7 +141,7 @@ std::optional<std::string> engine_config::set(std::string_view full_name,
   }
   auto field = pipeline_field(pipeline, full_name);
   if (field.count != nullptr) {
-    auto x = parse_uint32(value);
+    auto x = parse_whole<uint32_t>(value);
     if (!x)
       return problem(full_name, value, "expected a whole number");
     *field.count = *x;
