@@ -70,7 +70,7 @@ public:
   /// Convenience: `retained` and `externalized` of `cfg`.
   explicit completed_store(const checkpoint_config& cfg);
 
-  /// Adds a completed checkpoint (also a restored one, see README) and
+  /// Adds a completed checkpoint (also a restored one, see docs/architecture.md) and
   /// subsumes the oldest beyond `retained`. Its files are referenced before
   /// anything is released, so files it shares with a subsumed checkpoint
   /// stay. Releases the references held for it by `hold` (same id). Returns

@@ -3,7 +3,7 @@
 // recentPendingCheckpoints for late messages).
 //
 // Owned by the coordinator actor; every method is called from one of its
-// message handlers (see README "Checkpoint coordinator"). A checkpoint that
+// message handlers (see docs/architecture.md, "Checkpoint coordinator"). A checkpoint that
 // ends (aborted or completed) is removed and handed back to the caller by
 // value, so the caller reports it (statistics, failure manager, aborted(n)
 // to the subtasks, files to discard) exactly once. The ids of the last

@@ -5,7 +5,7 @@
 // exception or a silent partial read. Then the same changes with the header
 // resealed (length and CRCs recomputed), so Cap'n Proto's parser and our
 // validation see the damage: they must reject it cleanly or yield data that
-// passes validation. Run under ASan/UBSan: see README ("Testing").
+// passes validation. Run under ASan/UBSan: see docs/testing.md ("Sanitizers").
 #include "snapshot/checkpoint_metadata.hpp"
 #include "snapshot/state_file_reader.hpp"
 #include "snapshot/state_file_writer.hpp"
