@@ -243,13 +243,25 @@ void tick(self_ptr self) {
     }
     wake = d.next_attempt;
   }
-  for (auto t : {st.policy->next_due(), st.pending.next_deadline()})
-    if (t && (!wake || *t < *wake))
-      wake = t;
-  if (!wake || *wake <= now)
-    wake = now + std::chrono::milliseconds{std::max<int64_t>(
-             1, st.plan->checkpointing.interval.value_or(std::chrono::milliseconds{100}).count())};
-  schedule_tick(self, *wake);
+  // The earliest future moment among the policy's, the next trigger's and
+  // the pending deadlines. One already past (a trigger held back by
+  // max-concurrent) is retried an interval from now, but never later than
+  // a future deadline, so checkpoints expire on time.
+  auto retry = now + std::chrono::milliseconds{std::max<int64_t>(
+                 1, st.plan->checkpointing.interval.value_or(std::chrono::milliseconds{100}).count())};
+  std::optional<checkpoint_time> next;
+  bool overdue = false;
+  for (auto t : {wake, st.policy->next_due(), st.pending.next_deadline()}) {
+    if (!t)
+      continue;
+    if (*t <= now)
+      overdue = true;
+    else if (!next || *t < *next)
+      next = t;
+  }
+  if (!next || (overdue && retry < *next))
+    next = retry;
+  schedule_tick(self, *next);
 }
 
 void on_ack(self_ptr self, ack_msg& m) {

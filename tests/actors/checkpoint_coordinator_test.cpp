@@ -295,6 +295,24 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_not_acknowledged_in_time_expires_on_the_test_c
   BOOST_CHECK(fails->empty()); // tolerable-failures unlimited here
 }
 
+BOOST_AUTO_TEST_CASE(a_checkpoint_expires_at_its_deadline_while_the_next_trigger_is_overdue) {
+  // Interval 100 ms, timeout 250 ms, one checkpoint at a time: from 200 ms
+  // on the next trigger is overdue (checkpoint 1 is still pending), and the
+  // coordinator used to wake up only every interval then (200, 300, 400),
+  // so checkpoint 1 expired at 400 ms instead of at its deadline, 350 ms.
+  start(every(100ms, 250ms));
+  all_running();
+  advance(100ms);
+  BOOST_REQUIRE(triggered(0, 0) == std::vector<uint64_t>{1});
+  for (int step = 0; step < 24; ++step) // to 340 ms
+    advance(10ms);
+  BOOST_CHECK_EQUAL(stats().counts.failed, 0u);
+  advance(10ms); // 350 ms: the deadline
+  BOOST_CHECK_EQUAL(stats().counts.failed, 1u);
+  BOOST_REQUIRE(entry(1));
+  BOOST_CHECK(entry(1)->failure_reason == checkpoint_failure_reason::checkpoint_expired);
+}
+
 BOOST_AUTO_TEST_CASE(a_failover_aborts_pending_checkpoints_and_names_the_latest_completed) {
   start(every(100ms, 10s));
   all_running();
