@@ -118,7 +118,7 @@ using job_master_actor = caf::typed_actor<
   /// checkpointing.savepoint-dir) of the snapshot_kind (savepoint, stop,
   /// stop_drain); answered with the savepoint's directory once it
   /// completed, or an error. Needs checkpointing.
-  caf::replies_to<savepoint_atom, std::string, uint8_t>::with<std::string>,
+  caf::replies_to<savepoint_atom, std::string, snapshot_kind>::with<std::string>,
   /// From a client: take a checkpoint now; answered with its id once it
   /// completed.
   caf::replies_to<checkpoint_atom>::with<uint64_t>,

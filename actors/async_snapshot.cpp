@@ -103,6 +103,7 @@ void spawn_async_snapshot(caf::actor_system& sys, std::shared_ptr<snapshot_task>
       self->send(task->coordinator,
                  decline_msg{task->ack.attempt, task->ack.checkpoint_id, task->ack.vertex,
                              task->ack.subtask_index,
+                             checkpoint_failure_reason::checkpoint_async_exception,
                              "asynchronous part of checkpoint "
                                + std::to_string(task->ack.checkpoint_id) + " failed: " + e.what()});
     }

@@ -46,7 +46,7 @@ void trigger_subtask(self_ptr self, subtask_id s, uint64_t id, timestamp ts) {
   auto sp = st.savepoints.find(id);
   auto kind = sp != st.savepoints.end() ? sp->second.kind : snapshot_kind::checkpoint;
   self->send(st.subtasks[s.vertex][s.subtask],
-             trigger_msg{st.attempt, id, ts, static_cast<uint8_t>(kind)});
+             trigger_msg{st.attempt, id, ts, kind});
 }
 
 /// Checkpoint or savepoint `id` ended without completing: whoever asked
@@ -311,10 +311,7 @@ void on_decline(self_ptr self, const decline_msg& m) {
   if (m.attempt != st.attempt)
     return;
   auto now = now_of(self);
-  auto reason = m.reason.find("asynchronous") != std::string::npos
-                  ? checkpoint_failure_reason::checkpoint_async_exception
-                  : checkpoint_failure_reason::checkpoint_declined;
-  if (auto failed = st.pending.decline(m.checkpoint_id, {m.vertex, m.subtask_index}, reason,
+  if (auto failed = st.pending.decline(m.checkpoint_id, {m.vertex, m.subtask_index}, m.cause,
                                        m.reason, now))
     end_failed(self, *failed);
 }
@@ -467,7 +464,7 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
     [=](resume_atom, uint64_t attempt, std::vector<std::vector<subtask_actor>>& subtasks) {
       resume(self, attempt, std::move(subtasks));
     },
-    [=](savepoint_atom, std::string& dir, uint8_t kind) -> caf::result<std::string> {
+    [=](savepoint_atom, std::string& dir, snapshot_kind kind) -> caf::result<std::string> {
       auto& st = self->state;
       if (auto why = cannot_trigger(self))
         return make_error(ec::checkpoint_failure, "cannot take a savepoint: " + *why);
@@ -476,11 +473,9 @@ caf::behavior checkpoint_coordinator(caf::stateful_actor<coordinator_state>* sel
       if (dir.empty())
         return make_error(ec::invalid_argument,
                           "no savepoint directory: name one or set checkpointing.savepoint-dir");
-      auto k = trigger_msg{0, 0, 0, kind}.snapshot();
       auto rp = self->make_response_promise<std::string>();
-      trigger(self, now_of(self),
-              coordinator_state::savepoint_request{dir, is_savepoint(k) ? k : snapshot_kind::savepoint,
-                                                   rp});
+      auto k = is_savepoint(kind) ? kind : snapshot_kind::savepoint;
+      trigger(self, now_of(self), coordinator_state::savepoint_request{dir, k, rp});
       return rp;
     },
     [=](checkpoint_atom) -> caf::result<uint64_t> {

@@ -382,7 +382,7 @@ job_master(job_master_actor::stateful_pointer<job_master_state> self,
         finish(self);
     },
     [=](subtask_metrics& m) { self->state.metrics.push_back(std::move(m)); },
-    [=](savepoint_atom, std::string& dir, uint8_t kind) -> caf::result<std::string> {
+    [=](savepoint_atom, std::string& dir, snapshot_kind kind) -> caf::result<std::string> {
       return forward_to_coordinator<std::string>(self, "savepoints", savepoint_atom::value,
                                                  std::move(dir), kind);
     },

@@ -26,11 +26,18 @@ snapshot_kind kind_of(savepoint_mode mode) {
   return snapshot_kind::savepoint;
 }
 
+/// `err` as a sluice error: the job master's own errors stay as they are;
+/// CAF's (the job master is gone, the request failed) become
+/// ec::checkpoint_failure saying what happened.
 job_operation_result failure(const caf::error& err) {
   job_operation_result r;
-  r.error = render(err);
-  if (r.error.empty())
-    r.error = "the job master is gone";
+  if (code_of(err) != ec::none) {
+    r.error = err;
+    return r;
+  }
+  auto why = render(err);
+  r.error = make_error(ec::checkpoint_failure,
+                       err ? "the job master did not answer: " + why : "the job master is gone");
   return r;
 }
 
@@ -39,7 +46,7 @@ job_operation_result failure(const caf::error& err) {
 void job_client::trigger_savepoint(std::string dir, savepoint_mode mode,
                                    std::function<void(job_operation_result)> done) const {
   auto master = master_of(*this);
-  auto kind = static_cast<uint8_t>(kind_of(mode));
+  auto kind = kind_of(mode);
   system_of(*this).spawn([=](caf::event_based_actor* self) {
     self->request(master, caf::infinite, savepoint_atom::value, dir, kind)
       .then(
@@ -66,19 +73,19 @@ void job_client::trigger_checkpoint(std::function<void(job_operation_result)> do
   });
 }
 
-std::string job_client::savepoint(std::string dir, savepoint_mode mode,
-                                  std::chrono::milliseconds timeout) const {
+caf::expected<std::string> job_client::savepoint(std::string dir, savepoint_mode mode,
+                                                 std::chrono::milliseconds timeout) const {
   auto promise = std::make_shared<std::promise<job_operation_result>>();
   auto future = promise->get_future();
   trigger_savepoint(std::move(dir), mode,
                     [promise](job_operation_result r) { promise->set_value(std::move(r)); });
   if (future.wait_for(timeout) != std::future_status::ready)
-    throw exception(ec::checkpoint_failure, "the savepoint did not complete within "
-                                              + std::to_string(timeout.count()) + " ms");
+    return make_error(ec::checkpoint_failure, "the savepoint did not complete within "
+                                                + std::to_string(timeout.count()) + " ms");
   auto r = future.get();
   if (!r.ok())
-    throw exception(ec::checkpoint_failure, r.error);
-  return r.location;
+    return std::move(r.error);
+  return std::move(r.location);
 }
 
 } // namespace sluice

@@ -19,6 +19,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/batch.hpp"
+#include "actors/checkpoint/failure_reason.hpp"
 #include "actors/error.hpp"
 #include "actors/job_status.hpp"
 #include "actors/operator.hpp"
@@ -120,6 +121,22 @@ typename Inspector::result_type inspect(Inspector& f, credit_msg& x) {
 /// (`stop --drain`: the maximum watermark goes out before the barrier).
 enum class snapshot_kind : uint8_t { checkpoint, savepoint, stop, stop_drain };
 
+/// "checkpoint", "savepoint", "stop", "stop_drain" (also how CAF prints
+/// a message holding one).
+inline const char* to_string(snapshot_kind k) noexcept {
+  switch (k) {
+    case snapshot_kind::checkpoint:
+      return "checkpoint";
+    case snapshot_kind::savepoint:
+      return "savepoint";
+    case snapshot_kind::stop:
+      return "stop";
+    case snapshot_kind::stop_drain:
+      return "stop_drain";
+  }
+  return "unknown";
+}
+
 inline bool is_savepoint(snapshot_kind k) noexcept {
   return k != snapshot_kind::checkpoint;
 }
@@ -133,14 +150,7 @@ struct trigger_msg {
   uint64_t checkpoint_id = 0;
   /// Wall-clock trigger time (ms since the epoch), travels with the barrier.
   timestamp checkpoint_timestamp = 0;
-  /// A snapshot_kind.
-  uint8_t kind = 0;
-
-  snapshot_kind snapshot() const noexcept {
-    return kind <= static_cast<uint8_t>(snapshot_kind::stop_drain)
-             ? static_cast<snapshot_kind>(kind)
-             : snapshot_kind::checkpoint;
-  }
+  snapshot_kind kind = snapshot_kind::checkpoint;
 };
 
 template <class Inspector>
@@ -217,13 +227,18 @@ struct decline_msg {
   uint64_t checkpoint_id = 0;
   uint32_t vertex = 0;
   uint32_t subtask_index = 0;
+  /// Why, for the coordinator's statistics and failure manager:
+  /// checkpoint_declined (alignment abandoned, the synchronous part failed)
+  /// or checkpoint_async_exception (writing the snapshot failed).
+  checkpoint_failure_reason cause = checkpoint_failure_reason::checkpoint_declined;
+  /// What happened, for people.
   std::string reason;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, decline_msg& x) {
   return f(caf::meta::type_name("decline_msg"), x.attempt, x.checkpoint_id, x.vertex,
-           x.subtask_index, x.reason);
+           x.subtask_index, x.cause, x.reason);
 }
 
 /// Coordinator -> every subtask: checkpoint n completed (`completed`) or was

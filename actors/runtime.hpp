@@ -1,6 +1,8 @@
 // The actor system a job runs on, owned by sluice or borrowed from a host,
-// and the client-side handle of a running job. No CAF in this header, so the
-// C++ API (operators/) can use it; `actors/embedding.hpp` has the CAF side.
+// and the client-side handle of a running job. Of CAF only its error types
+// (caf::error, caf::expected: one error model for every job_client
+// operation, with sluice's codes), so the C++ API (operators/) can use it;
+// `actors/embedding.hpp` has the CAF side.
 #pragma once
 
 #include <chrono>
@@ -9,6 +11,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
 
 #include "actors/checkpoint/checkpoint_stats.hpp"
 #include "actors/job_graph.hpp"
@@ -40,15 +45,17 @@ enum class savepoint_mode : uint8_t {
 
 /// The outcome of an operation on a running job (savepoint, checkpoint).
 struct job_operation_result {
-  /// Empty when it succeeded, else what went wrong.
-  std::string error;
+  /// No error when it succeeded, else what went wrong: always a sluice
+  /// error (category "sluice"; `code_of` and `render` in
+  /// actors/error.hpp), e.g. ec::checkpoint_failure with the reason.
+  caf::error error;
   /// A savepoint's directory.
   std::string location;
   /// A checkpoint's id.
   uint64_t checkpoint_id = 0;
 
   bool ok() const noexcept {
-    return error.empty();
+    return !error;
   }
 };
 
@@ -91,14 +98,17 @@ public:
   void trigger_savepoint(std::string dir, savepoint_mode mode,
                          std::function<void(job_operation_result)> done) const;
 
-  /// Blocking form of trigger_savepoint: the savepoint's directory.
-  /// Throws sluice::exception (ec::checkpoint_failure, ...) with the reason,
-  /// also when `timeout` passed.
-  std::string savepoint(std::string dir = {}, savepoint_mode mode = savepoint_mode::keep_running,
-                        std::chrono::milliseconds timeout = std::chrono::minutes{10}) const;
+  /// Blocking form of trigger_savepoint: the savepoint's directory, or
+  /// the same error trigger_savepoint reports (ec::checkpoint_failure with
+  /// the reason also when `timeout` passed). Never throws for a savepoint
+  /// that fails.
+  caf::expected<std::string>
+  savepoint(std::string dir = {}, savepoint_mode mode = savepoint_mode::keep_running,
+            std::chrono::milliseconds timeout = std::chrono::minutes{10}) const;
 
   /// Takes a checkpoint now (Flink 1.19's manual checkpoint); `done` gets
-  /// its id once it completed, or the error, on another thread.
+  /// its id once it completed, or the error, on another thread. Errors are
+  /// sluice errors as for trigger_savepoint.
   void trigger_checkpoint(std::function<void(job_operation_result)> done) const;
 
   /// The job's aimed-fault points (actors/fault_points.hpp): the fault

@@ -71,6 +71,7 @@ void decline(subtask_self self, uint64_t id, std::string reason) {
   auto& st = self->state;
   if (auto c = coordinator_of(self))
     caf::anon_send(c, decline_msg{st.dep->attempt, id, st.dep->vertex, st.dep->subtask_index,
+                                  checkpoint_failure_reason::checkpoint_declined,
                                   std::move(reason)});
 }
 
@@ -365,7 +366,7 @@ void on_trigger(subtask_self self, const trigger_msg& m) {
     return;
   }
   auto delay = start_delay_of(m.checkpoint_timestamp);
-  auto kind = m.snapshot();
+  auto kind = m.kind;
   if (!is_savepoint(kind) && pure_unaligned(self) && !st.finishing) {
     start_unaligned(self, m.checkpoint_id, m.checkpoint_timestamp, {}, delay);
     return;

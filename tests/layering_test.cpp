@@ -1,5 +1,6 @@
 // The dependency rule of DESIGN.md: snapshot <- actors <- operators <- apps,
-// and no CAF header in operators/ (operators are plain objects). Scans the
+// no CAF header in operators/ (operators are plain objects), and in apps/
+// the sample jobs (jobs/) below the programs (cli/). Scans the
 // source tree, so a stray include fails this test.
 #include <boost/test/unit_test.hpp>
 
@@ -56,6 +57,14 @@ BOOST_AUTO_TEST_CASE(snapshot_includes_nothing_of_ours_above_it) {
 BOOST_AUTO_TEST_CASE(actors_do_not_include_operators_or_apps) {
   auto bad = offenders("actors", {"\"operators/", "\"apps/"});
   BOOST_CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string{} : bad.front()));
+}
+
+// apps/jobs/ is the sample jobs' code; the programs in apps/cli/ use it,
+// never the other way round.
+BOOST_AUTO_TEST_CASE(sample_jobs_do_not_include_the_cli) {
+  auto bad = offenders("apps/jobs", {"\"apps/cli/"});
+  BOOST_CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string{} : bad.front()));
+  BOOST_CHECK(fs::exists(fs::path{sluice::test::source_dir()} / "apps" / "jobs"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -17,7 +17,7 @@
 //   the README, the registry, the groups' parsers or meson_options.txt
 //   disagree).
 // The sample applications declare their own options the same way
-// (apps/app_options.hpp). Plain data, no CAF.
+// (apps/cli/app_options.hpp). Plain data, no CAF.
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "actors/error.hpp"
 #include "actors/rest/rest_json.hpp"
 
 namespace sluice {
@@ -161,7 +162,7 @@ struct job_rest_backend::state : std::enable_shared_from_this<job_rest_backend::
       s.checkpoint_id = r.checkpoint_id;
     } else {
       s.state = rest_operation_status::phase::failed;
-      s.failure_message = std::move(r.error);
+      s.failure_message = render(r.error);
     }
   }
 

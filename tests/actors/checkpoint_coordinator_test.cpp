@@ -238,7 +238,9 @@ BOOST_AUTO_TEST_CASE(a_decline_aborts_the_checkpoint_and_past_the_tolerance_tell
   advance(100ms);
   BOOST_REQUIRE(triggered(0, 0) == std::vector<uint64_t>{1});
   ack(1, 0, 0);
-  caf::anon_send(coordinator, decline_msg{first_attempt, 1, 1, 0, "alignment abandoned"});
+  caf::anon_send(coordinator, decline_msg{first_attempt, 1, 1, 0,
+                                          checkpoint_failure_reason::checkpoint_declined,
+                                          "alignment abandoned"});
   env.sched.run();
   auto s = stats();
   BOOST_CHECK_EQUAL(s.counts.failed, 1u);
@@ -264,6 +266,34 @@ BOOST_AUTO_TEST_CASE(a_decline_aborts_the_checkpoint_and_past_the_tolerance_tell
   // A late ack of the aborted checkpoint changes nothing.
   ack(1, 2, 0);
   BOOST_CHECK_EQUAL(stats().counts.completed, 0u);
+}
+
+// The failure reason is the decline's cause, sent as an enum: the text is
+// for people only (a declined checkpoint whose text says "asynchronous" is
+// still declined, an asynchronous failure whose text does not is still one).
+BOOST_AUTO_TEST_CASE(a_declines_cause_travels_as_an_enum_not_in_its_text) {
+  start(every(100ms, 10s));
+  all_running();
+  advance(100ms);
+  BOOST_REQUIRE(triggered(0, 0) == std::vector<uint64_t>{1});
+  caf::anon_send(coordinator, decline_msg{first_attempt, 1, 0, 0,
+                                          checkpoint_failure_reason::checkpoint_async_exception,
+                                          "disk full"});
+  env.sched.run();
+  auto s = stats();
+  BOOST_REQUIRE(s.latest_failed);
+  BOOST_CHECK(s.latest_failed->failure_reason
+              == checkpoint_failure_reason::checkpoint_async_exception);
+  advance(100ms);
+  BOOST_REQUIRE((triggered(0, 0) == std::vector<uint64_t>{1, 2}));
+  caf::anon_send(coordinator, decline_msg{first_attempt, 2, 0, 0,
+                                          checkpoint_failure_reason::checkpoint_declined,
+                                          "asynchronous input ended"});
+  env.sched.run();
+  s = stats();
+  BOOST_REQUIRE(s.latest_failed);
+  BOOST_CHECK_EQUAL(s.latest_failed->checkpoint_id, 2u);
+  BOOST_CHECK(s.latest_failed->failure_reason == checkpoint_failure_reason::checkpoint_declined);
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_not_acknowledged_in_time_expires_on_the_test_clock) {

@@ -1,17 +1,17 @@
 // The plain functions behind `sluice checkpoints`, `sluice inspect` and
-// `sluice savepoint --dispose` (apps/checkpoint_listing.hpp,
-// apps/state_inspector.hpp, apps/state_json.hpp, apps/savepoint_disposal.hpp)
+// `sluice savepoint --dispose` (apps/cli/checkpoint_listing.hpp,
+// apps/cli/state_inspector.hpp, apps/cli/state_json.hpp, apps/cli/savepoint_disposal.hpp)
 // on checkpoint directories written here with the snapshot writers: listing
 // order and sizes, incremental chains with tombstones, JSON rendering and
 // value decoding by fingerprint, refusals and what disposal removes, and a
 // damaged file named in the error.
 #include <boost/test/unit_test.hpp>
 
-#include "apps/admin_commands.hpp"
-#include "apps/checkpoint_listing.hpp"
-#include "apps/savepoint_disposal.hpp"
-#include "apps/state_inspector.hpp"
-#include "apps/state_json.hpp"
+#include "apps/cli/admin_commands.hpp"
+#include "apps/cli/checkpoint_listing.hpp"
+#include "apps/cli/savepoint_disposal.hpp"
+#include "apps/cli/state_inspector.hpp"
+#include "apps/cli/state_json.hpp"
 #include "snapshot/aggregating_state.hpp"
 #include "snapshot/checkpoint_metadata.hpp"
 #include "snapshot/error.hpp"
@@ -345,7 +345,7 @@ BOOST_AUTO_TEST_CASE(disposal_removes_every_file_and_the_directory_unless_others
 
 // The verbs' exit codes without a process: 2 for the command line, 1 for
 // what is on disk. (`sluice savepoint` without --dispose reaches the job
-// verbs in apps/sluice.cpp; called here directly it explains itself.)
+// verbs in apps/cli/sluice.cpp; called here directly it explains itself.)
 BOOST_AUTO_TEST_CASE(verbs_exit_2_on_bad_command_lines_and_1_on_bad_files) {
   scratch_dir dir;
   auto chk = dir / "chk-1";

@@ -1,4 +1,4 @@
-// The checkpoint progress lines of the apps (apps/checkpoint_report.hpp) on
+// The checkpoint progress lines of the apps (apps/jobs/checkpoint_report.hpp) on
 // hand-made statistics: formatting, and each checkpoint reported exactly once.
 #include <boost/test/unit_test.hpp>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/checkpoint_report.hpp"
+#include "apps/jobs/checkpoint_report.hpp"
 
 using namespace std::chrono_literals;
 

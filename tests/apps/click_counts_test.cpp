@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "apps/click_counts.hpp"
+#include "apps/jobs/click_counts.hpp"
 
 BOOST_AUTO_TEST_SUITE(click_counts)
 

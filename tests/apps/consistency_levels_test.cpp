@@ -4,7 +4,7 @@
 // cannot rewind) loses records; every level restarted once per kill.
 #include <boost/test/unit_test.hpp>
 
-#include "apps/consistency_levels.hpp"
+#include "apps/jobs/consistency_levels.hpp"
 #include "tests/apps/process.hpp"
 
 using namespace std::chrono_literals;

@@ -14,7 +14,7 @@
 #include "actors/error.hpp"
 #include "actors/runtime.hpp"
 #include "actors/system_config.hpp"
-#include "apps/embedded_job.hpp"
+#include "apps/jobs/embedded_job.hpp"
 #include "operators/sources.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"

@@ -1,11 +1,11 @@
-// The job verbs (apps/job_commands.hpp) as an HTTP client of a real REST
+// The job verbs (apps/cli/job_commands.hpp) as an HTTP client of a real REST
 // server (port 0) on the fake backend: every verb's output and exit code,
 // savepoints and checkpoints polled from IN_PROGRESS to COMPLETED, a failed
 // savepoint's cause, an operation that never completes (--timeout), the
 // server's message for an unknown job, bad command lines (exit 2, nothing
 // sent), nothing listening (connection refused) and a peer that never
 // answers (read timeout), plus the command-line parser.
-#include "apps/job_commands.hpp"
+#include "apps/cli/job_commands.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -20,8 +20,8 @@
 #include <thread>
 
 #include "actors/rest/rest_server.hpp"
-#include "apps/job_cli_options.hpp"
-#include "apps/rest_client.hpp"
+#include "apps/cli/job_cli_options.hpp"
+#include "apps/cli/rest_client.hpp"
 #include "tests/rest/rest_test_support.hpp"
 
 using namespace sluice;

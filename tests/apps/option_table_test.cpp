@@ -3,7 +3,7 @@
 // has a compiled-in default for exactly the options that name one, each
 // group's own parser knows exactly the registry's options, and an own actor
 // system and a host's config register what the rows say.
-#include "apps/app_options.hpp"
+#include "apps/cli/app_options.hpp"
 
 #include <boost/test/unit_test.hpp>
 

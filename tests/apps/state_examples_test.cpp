@@ -1,4 +1,4 @@
-// The seed's keyed-state examples (apps/state_examples.hpp) at parallelism 1
+// The seed's keyed-state examples (apps/jobs/state_examples.hpp) at parallelism 1
 // and 2, against plain reference loops over the same input written here, on
 // the seed's input and on a larger generated one; and one of them through
 // the `sluice` command.
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/state_examples.hpp"
+#include "apps/jobs/state_examples.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
 

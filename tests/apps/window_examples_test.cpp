@@ -1,4 +1,4 @@
-// The seed's window examples and window-stats (apps/window_examples.hpp) at
+// The seed's window examples and window-stats (apps/jobs/window_examples.hpp) at
 // parallelism 1 and 2, against reference computations over the same input
 // written here (plain loops: windows by arithmetic on the timestamps, count
 // windows by chunking each key's records), on the default inputs and on
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/window_examples.hpp"
+#include "apps/jobs/window_examples.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "apps/line_source.hpp"
-#include "apps/word_count.hpp"
+#include "apps/jobs/line_source.hpp"
+#include "apps/jobs/word_count.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
 

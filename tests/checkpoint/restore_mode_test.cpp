@@ -11,6 +11,7 @@
 
 #include "snapshot/checkpoint_metadata.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
+#include "tests/savepoint_taken.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -133,7 +134,7 @@ BOOST_AUTO_TEST_CASE(claim_deletes_a_savepoint_once_subsumed) {
     auto run = start_keyed_count(o, fs_config(dir.path / "chk", 30ms, 1));
     BOOST_REQUIRE(
       poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
-    sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+    sp = taken(run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop));
     BOOST_REQUIRE(run.job.wait_for(30s));
   }
   BOOST_REQUIRE(fs::exists(sp / "_metadata"));

@@ -11,6 +11,7 @@
 #include "actors/job_master.hpp"
 #include "snapshot/checkpoint_metadata.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
+#include "tests/savepoint_taken.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -76,7 +77,7 @@ BOOST_AUTO_TEST_CASE(a_moved_savepoint_restores_into_either_backend) {
       auto run = start_keyed_count(o, retain_all(dir.path / "chk", 30ms));
       BOOST_REQUIRE(
         poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 2; }, 30s));
-      fs::path sp = run.job.savepoint((dir.path / "savepoints").string());
+      fs::path sp = taken(run.job.savepoint((dir.path / "savepoints").string()));
       BOOST_TEST_MESSAGE("savepoint: " << sp);
       BOOST_CHECK_EQUAL(sp.parent_path(), dir.path / "savepoints");
       BOOST_CHECK(sp.filename().string().rfind("savepoint-" + run.job.job_id().substr(0, 6), 0)
@@ -111,7 +112,7 @@ BOOST_AUTO_TEST_CASE(stop_with_savepoint_ends_the_job_and_resumes_exactly) {
   o.fast.count = 400'000;
   auto run = start_keyed_count(o, retain_all(dir.path / "chk", 30ms));
   BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
-  fs::path sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+  fs::path sp = taken(run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop));
   auto result = run.job.wait_for(30s);
   BOOST_REQUIRE_MESSAGE(result, "the job did not stop within 30 s");
   BOOST_CHECK_MESSAGE(result->status == job_status::finished, result->message);
@@ -136,7 +137,7 @@ BOOST_AUTO_TEST_CASE(retention_and_failover_leave_savepoints_alone) {
   auto cfg = fs_config(dir.path / "chk", 30ms, 1);
   auto run = start_keyed_count(o, cfg, restart_config::fixed_delay(5, 0ms));
   BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
-  fs::path sp = run.job.savepoint((dir.path / "sp").string());
+  fs::path sp = taken(run.job.savepoint((dir.path / "sp").string()));
   auto sp_id = read_metadata_file(sp).checkpoint_id;
   // Kill a subtask right away: the savepoint is the newest snapshot.
   caf::scoped_actor self{run.env->system()};
@@ -171,7 +172,7 @@ BOOST_AUTO_TEST_CASE(rescaling_through_savepoints_keeps_every_key_exact) {
                           : start_keyed_count(o, retain_all(chk, 30ms), std::nullopt, sp);
     BOOST_REQUIRE(
       poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 2; }, 30s));
-    sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+    sp = taken(run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop));
     auto result = run.job.wait_for(30s);
     BOOST_REQUIRE(result);
     BOOST_REQUIRE_MESSAGE(result->status == job_status::finished, result->message);
@@ -194,7 +195,7 @@ BOOST_AUTO_TEST_CASE(state_of_a_removed_operator_needs_allow_non_restored_state)
   auto o = job_on(state_backend_kind::hashmap, dir.path);
   auto run = start_keyed_count(o, retain_all(dir.path / "chk", 30ms));
   BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
-  fs::path sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+  fs::path sp = taken(run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop));
   BOOST_REQUIRE(run.job.wait_for(30s));
   auto md = read_metadata_file(sp);
   auto ghost = md.operators.front();
@@ -250,7 +251,7 @@ BOOST_AUTO_TEST_CASE(an_operator_added_after_the_savepoint_starts_empty) {
   o.fast.count = 400'000;
   auto run = start_keyed_count(o, retain_all(dir.path / "chk", 30ms));
   BOOST_REQUIRE(poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1; }, 30s));
-  fs::path sp = run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop);
+  fs::path sp = taken(run.job.savepoint((dir.path / "sp").string(), savepoint_mode::stop));
   BOOST_REQUIRE(run.job.wait_for(30s));
   auto pc = default_pipeline_config();
   pc.threads = 2;
@@ -271,7 +272,8 @@ BOOST_AUTO_TEST_CASE(an_operator_added_after_the_savepoint_starts_empty) {
   BOOST_CHECK((sums == std::vector<keyed_record>{{1, 5}, {1, 11}, {2, 7}}));
 }
 
-// What cannot work says why: no checkpointing, no directory.
+// What cannot work says why, as a sluice error with its own code: no
+// checkpointing, no directory.
 BOOST_AUTO_TEST_CASE(savepoints_that_cannot_be_taken_say_why) {
   temp_dir dir;
   auto o = job_on(state_backend_kind::hashmap, dir.path);
@@ -279,27 +281,24 @@ BOOST_AUTO_TEST_CASE(savepoints_that_cannot_be_taken_say_why) {
   checkpoint_config off; // no interval: checkpointing off
   auto run = start_keyed_count(o, off);
   BOOST_REQUIRE(poll_until([&] { return run.job.status() == job_status::running; }, 10s));
-  try {
-    run.job.savepoint((dir.path / "sp").string());
-    BOOST_ERROR("a savepoint without checkpointing succeeded");
-  } catch (const sluice::exception& e) {
-    BOOST_CHECK_MESSAGE(std::string{e.what()}.find("checkpointing.interval") != std::string::npos,
-                        e.what());
-  }
+  auto without_checkpointing = run.job.savepoint((dir.path / "sp").string());
+  BOOST_REQUIRE_MESSAGE(!without_checkpointing, "a savepoint without checkpointing succeeded");
+  auto why = render(without_checkpointing.error());
+  BOOST_CHECK_EQUAL(to_string(code_of(without_checkpointing.error())),
+                    to_string(ec::checkpoint_failure));
+  BOOST_CHECK_MESSAGE(why.find("checkpointing.interval") != std::string::npos, why);
   run.job.cancel();
   run.job.wait();
   auto cfg = retain_all(dir.path / "chk", 30ms);
   cfg.savepoint_dir.clear();
   auto run2 = start_keyed_count(o, cfg);
   BOOST_REQUIRE(poll_until([&] { return run2.job.checkpoint_stats().counts.completed >= 1; }, 30s));
-  try {
-    run2.job.savepoint();
-    BOOST_ERROR("a savepoint without a directory succeeded");
-  } catch (const sluice::exception& e) {
-    BOOST_CHECK_MESSAGE(std::string{e.what()}.find("checkpointing.savepoint-dir")
-                          != std::string::npos,
-                        e.what());
-  }
+  auto without_dir = run2.job.savepoint();
+  BOOST_REQUIRE_MESSAGE(!without_dir, "a savepoint without a directory succeeded");
+  // The job master's own code reaches the caller (not one code for all).
+  BOOST_CHECK_EQUAL(to_string(code_of(without_dir.error())), to_string(ec::invalid_argument));
+  why = render(without_dir.error());
+  BOOST_CHECK_MESSAGE(why.find("checkpointing.savepoint-dir") != std::string::npos, why);
   run2.job.cancel();
 }
 

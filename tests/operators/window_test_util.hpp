@@ -1,9 +1,11 @@
-// Helpers of the window operator tests (window_operator_test.cpp,
-// window_count_trigger_test.cpp, window_operator_restore_test.cpp):
-// records and window functions, a fake operator_context with a settable
-// watermark and processing clock, and a harness that drives one
-// window_operator without actors (calling end_batch after every hook, as
-// the host does). The reference model is in window_reference.hpp.
+// Helpers of the window operator unit tests (window_operator_test.cpp,
+// window_lateness_test.cpp, window_processing_time_test.cpp,
+// window_count_trigger_test.cpp, window_operator_restore_test.cpp,
+// window_operator_rescale_test.cpp): records and window functions, a
+// fake operator_context with a settable watermark and processing clock,
+// and a harness that drives one window_operator without actors (calling
+// end_batch after every hook, as the host does). The reference model is in
+// window_reference.hpp.
 #pragma once
 
 #include <boost/test/unit_test.hpp>

@@ -1,22 +1,19 @@
-// Keyed map state (Flink's MapState) on the in-memory backend: put / get /
-// remove / contains / put_all / entries / keys / values / clear per key and
-// per key group, the seed's "average over the map's values" example,
-// snapshot -> memory state file -> fresh backend (same and smaller key group
-// range; one entry per key encoding std::vector<std::pair<UK, UV>>), and the
-// refusals: a map state never restores as, or re-registers as, a value state
-// of its encoding, a list of pairs or a map of other types
-// (ec::state_type_mismatch).
+// Keyed map state (Flink's MapState) on both backends: put / get / remove /
+// contains / put_all / entries / keys / values / clear per key, the seed's
+// "average over the map's values" example, and the refusal to re-register a
+// map state as a value state of std::map, a map of other types or a list of
+// pairs (ec::state_type_mismatch). Key groups and snapshots:
+// map_state_snapshot_test.cpp; refused restores:
+// map_state_restore_refusal_test.cpp.
 #include "snapshot/keyed_state_backend.hpp"
-#include "snapshot/state_file_reader.hpp"
-#include "snapshot/state_file_writer.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include "backend_test_util.hpp"
+#include "keyed_state_test_util.hpp"
+#include "map_state_test_util.hpp"
 
-#include <algorithm>
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -24,88 +21,8 @@
 #include <vector>
 
 using namespace sluice;
-
-namespace {
-
-using backend_test::write_and_load;
-using backend_test::restore;
-
-constexpr uint32_t max_p = 128;
-const key_group_range whole{0, max_p - 1};
-
-const map_state_descriptor<std::string, int64_t> clicks_desc{"clicks"};
-
-using mappings = std::map<std::string, int64_t>;
-
-void select(keyed_state_backend& b, const std::string& key) {
-  BOOST_REQUIRE(b.set_current_key_of(key));
-}
-
-/// The current key's mappings, ordered.
-template <class State>
-mappings to_map(const State& s) {
-  mappings result;
-  for (const auto& [uk, uv] : s.entries())
-    result.emplace(uk, uv);
-  return result;
-}
-
-/// 300 keys; key i maps "page-j" to i * 10 + j for j < i % 4 (none for
-/// i % 4 == 0).
-std::map<std::string, mappings> fill(keyed_state_backend& b) {
-  std::map<std::string, mappings> expected;
-  auto& clicks = b.get_state(clicks_desc);
-  for (int i = 0; i < 300; ++i) {
-    auto key = "user-" + std::to_string(i);
-    select(b, key);
-    mappings m;
-    for (int j = 0; j < i % 4; ++j)
-      m["page-" + std::to_string(j)] = i * 10 + j;
-    if (i % 2 == 0) {
-      for (const auto& [uk, uv] : m)
-        clicks.put(uk, uv);
-    } else {
-      clicks.put_all(m);
-    }
-    if (!m.empty())
-      expected[key] = m;
-  }
-  return expected;
-}
-
-
-void check_maps(keyed_state_backend& b, const std::map<std::string, mappings>& expected) {
-  auto& clicks = b.get_state(clicks_desc);
-  size_t in_range = 0;
-  for (int i = 0; i < 300; ++i) {
-    auto key = "user-" + std::to_string(i);
-    if (!b.set_current_key_of(key))
-      continue;
-    auto it = expected.find(key);
-    if (it == expected.end()) {
-      BOOST_CHECK_MESSAGE(clicks.is_empty(), key);
-      continue;
-    }
-    ++in_range;
-    BOOST_CHECK_MESSAGE(to_map(clicks) == it->second, key);
-  }
-  BOOST_CHECK_EQUAL(clicks.size(), in_range);
-}
-
-template <class F>
-void check_mismatch(F f, std::initializer_list<const char*> words) {
-  try {
-    f();
-    BOOST_ERROR("expected ec::state_type_mismatch");
-  } catch (const exception& e) {
-    BOOST_CHECK(e.code() == ec::state_type_mismatch);
-    std::string what = e.what();
-    for (const char* word : words)
-      BOOST_CHECK_MESSAGE(what.find(word) != std::string::npos, word << " not in: " << what);
-  }
-}
-
-} // namespace
+using namespace sluice::keyed_state_test;
+using namespace sluice::map_state_test;
 
 BOOST_AUTO_TEST_SUITE(map_state_suite)
 
@@ -181,34 +98,6 @@ BOOST_DATA_TEST_CASE(put_all_entries_keys_values, SLUICE_BACKENDS, kind) {
   BOOST_CHECK_EQUAL(s.size(), 2u);
 }
 
-BOOST_DATA_TEST_CASE(same_key_bytes_in_different_key_groups_are_isolated, SLUICE_BACKENDS, kind) {
-  keyed_state_backend b{8, {2, 5}, backend_test::options(kind)};
-  auto& s = b.get_state(map_state_descriptor<std::string, int>{"s"});
-  b.set_current_key("k", 2);
-  s.put("x", 2);
-  b.set_current_key("k", 5);
-  BOOST_CHECK(!s.contains("x"));
-  s.put("x", 5);
-  s.put("y", 55);
-  b.set_current_key("k", 2);
-  BOOST_CHECK_EQUAL(*s.get("x"), 2);
-  BOOST_CHECK_EQUAL(s.count(), 1u);
-  BOOST_CHECK_EQUAL(s.size(), 2u);
-  BOOST_CHECK_EQUAL(s.size_in_key_group(2), 1u);
-  BOOST_CHECK_EQUAL(s.size_in_key_group(4), 0u);
-  BOOST_CHECK_EQUAL(s.size_in_key_group(5), 1u);
-  BOOST_CHECK_EQUAL(s.size_in_key_group(7), 0u); // outside the range
-  size_t seen = 0;
-  s.for_each_in_key_group(5, [&](std::string_view key, const auto& m) {
-    BOOST_CHECK_EQUAL(key, "k");
-    seen = m.size();
-  });
-  BOOST_CHECK_EQUAL(seen, 2u);
-}
-
-// The seed's MapState example (CountAverageMapState): every value goes into
-// the key's map under a fresh id (a UUID there, a counter here); once the
-// map has three values, emit their average.
 BOOST_DATA_TEST_CASE(seed_example_average_over_values_per_key, SLUICE_BACKENDS, kind) {
   keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto& s = b.get_state(map_state_descriptor<std::string, double>{"mapStateOperate"});
@@ -230,109 +119,6 @@ BOOST_DATA_TEST_CASE(seed_example_average_over_values_per_key, SLUICE_BACKENDS, 
     }
   }
   BOOST_CHECK((out == std::vector<std::pair<int64_t, double>>{{1, 5.0}, {2, 4.0}}));
-}
-
-BOOST_DATA_TEST_CASE(round_trip_same_range, SLUICE_BACKENDS, kind) {
-  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
-  auto expected = fill(b);
-  auto snap = b.snapshot();
-  BOOST_CHECK_EQUAL(snap->num_entries(), expected.size()); // one entry per key
-  auto contents = write_and_load(*snap);
-  BOOST_CHECK_EQUAL(contents.keyed.size(), expected.size());
-  for (const auto& e : contents.keyed) {
-    BOOST_CHECK(e.state.kind == state_kind::map);
-    BOOST_CHECK_EQUAL(e.state.type_fingerprint,
-                      (map_state<std::string, int64_t>::fingerprint()));
-  }
-  // A key's entry is its whole map, encoded as a sequence of pairs (which
-  // decodes as a std::map too).
-  const auto& first = contents.keyed.front();
-  auto pairs = decode_value<std::vector<std::pair<std::string, int64_t>>>(first.value, "test");
-  auto as_map = decode_value<mappings>(first.value, "test");
-  BOOST_CHECK(!pairs.empty());
-  BOOST_CHECK_EQUAL(pairs.size(), as_map.size());
-  for (const auto& [uk, uv] : pairs)
-    BOOST_CHECK_EQUAL(as_map.at(uk), uv);
-  auto restored = restore(contents, whole, kind);
-  check_maps(restored, expected);
-  BOOST_CHECK(restored.unclaimed_restored_states().empty());
-  select(restored, "user-1");
-  auto& clicks = restored.get_state(clicks_desc);
-  clicks.put("page-9", 9);
-  BOOST_CHECK((to_map(clicks) == mappings{{"page-0", 10}, {"page-9", 9}}));
-}
-
-BOOST_DATA_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups, SLUICE_BACKENDS, kind) {
-  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
-  auto expected = fill(b);
-  auto contents = write_and_load(*b.snapshot());
-  size_t total = 0;
-  for (uint32_t i = 0; i < 3; ++i) {
-    auto range = key_group_range_for_operator(max_p, 3, i);
-    auto restored = restore(contents, range, kind);
-    check_maps(restored, expected);
-    auto& clicks = restored.get_state(clicks_desc);
-    BOOST_CHECK(clicks.size() < expected.size());
-    for (uint32_t kg = 0; kg < max_p; ++kg)
-      if (!range.contains(kg))
-        BOOST_CHECK_EQUAL(clicks.size_in_key_group(kg), 0u);
-    total += clicks.size();
-  }
-  BOOST_CHECK_EQUAL(total, expected.size());
-}
-
-BOOST_DATA_TEST_CASE(snapshot_is_a_copy, SLUICE_BACKENDS, kind) {
-  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
-  auto expected = fill(b);
-  auto snap = b.snapshot();
-  auto& clicks = b.get_state(clicks_desc);
-  select(b, "user-1");
-  clicks.put("page-0", -1);
-  select(b, "user-2");
-  clicks.clear();
-  select(b, "user-4");
-  clicks.put("new", 1);
-  auto restored = restore(write_and_load(*snap), whole, kind);
-  check_maps(restored, expected);
-}
-
-BOOST_DATA_TEST_CASE(map_state_does_not_restore_as_another_kind_or_type, SLUICE_BACKENDS, kind) {
-  keyed_state_backend b{max_p, whole, backend_test::options(kind)};
-  auto expected = fill(b);
-  auto contents = write_and_load(*b.snapshot());
-  auto restored = restore(contents, whole, kind);
-  // Value states of the two types the encoding reads as.
-  check_mismatch([&] { restored.get_state(value_state_descriptor<mappings>{"clicks"}); },
-                 {"'clicks'", "map state", "value state"});
-  check_mismatch(
-    [&] {
-      restored.get_state(
-        value_state_descriptor<std::vector<std::pair<std::string, int64_t>>>{"clicks"});
-    },
-    {"'clicks'", "map state", "value state"});
-  check_mismatch(
-    [&] { restored.get_state(list_state_descriptor<std::pair<std::string, int64_t>>{"clicks"}); },
-    {"'clicks'", "map state", "list state"});
-  check_mismatch(
-    [&] { restored.get_state(map_state_descriptor<std::string, int32_t>{"clicks"}); },
-    {"'clicks'", "map state"});
-  check_mismatch(
-    [&] { restored.get_state(map_state_descriptor<int64_t, std::string>{"clicks"}); },
-    {"'clicks'", "map state"});
-  BOOST_CHECK_EQUAL(restored.num_states(), 0u);
-  check_maps(restored, expected);
-  // A value state of std::map does not restore into a registered map state.
-  keyed_state_backend v{max_p, whole, backend_test::options(kind)};
-  select(v, "user-1");
-  v.get_state(value_state_descriptor<mappings>{"clicks"}).update({{"a", 1}});
-  auto value_contents = write_and_load(*v.snapshot());
-  BOOST_REQUIRE_EQUAL(value_contents.keyed.size(), 1u);
-  keyed_state_backend early{max_p, whole, backend_test::options(kind)};
-  auto& clicks = early.get_state(clicks_desc);
-  const auto& e = value_contents.keyed.front();
-  check_mismatch([&] { early.restore_entry(e.state, e.key_group, e.key, e.value); },
-                 {"'clicks'", "value state", "map state"});
-  BOOST_CHECK_EQUAL(clicks.size(), 0u);
 }
 
 BOOST_DATA_TEST_CASE(reregistration_with_another_kind_or_type_is_refused, SLUICE_BACKENDS, kind) {
