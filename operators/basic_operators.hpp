@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/collector.hpp"
 
 namespace sluice {

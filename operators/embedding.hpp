@@ -1,11 +1,11 @@
 // The operator ends of an embedded job: a source draining an `inlet<T>` and
-// a sink handing batches to an `outlet<T>` (actors/inlet.hpp). Plain
-// objects, no CAF; actors/actor_io.hpp has the actors a host talks to.
+// a sink handing batches to an `outlet<T>` (actors/subtask/inlet.hpp). Plain
+// objects, no CAF; actors/contract/actor_io.hpp has the actors a host talks to.
 //
 //   auto in = sluice::make_inlet<int>(4096);
 //   env.from_inlet(in).map(...).sink_to(sluice::outlet<int>{on_batch, on_end});
 //
-// Semantics: see actors/inlet.hpp (not replayable: at-most-once in,
+// Semantics: see actors/subtask/inlet.hpp (not replayable: at-most-once in,
 // at-least-once out).
 #pragma once
 
@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "actors/inlet.hpp"
-#include "actors/operator.hpp"
+#include "actors/subtask/inlet.hpp"
+#include "actors/contract/operator.hpp"
 
 namespace sluice {
 

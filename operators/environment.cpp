@@ -1,5 +1,5 @@
 #include "operators/environment.hpp"
-#include "actors/subtask_restore.hpp"
+#include "actors/subtask/subtask_restore.hpp"
 
 #include "snapshot/error.hpp"
 

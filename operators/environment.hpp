@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/runtime.hpp"
-#include "actors/restore_mode.hpp"
+#include "actors/job/runtime.hpp"
+#include "actors/config/restore_mode.hpp"
 #include "operators/sources.hpp"
 #include "operators/stream.hpp"
 
@@ -48,7 +48,13 @@ public:
   environment(const environment&) = delete;
   environment& operator=(const environment&) = delete;
 
-  pipeline_config& config() noexcept {
+  // One way to set each thing: the pipeline.* options through the
+  // constructor's pipeline_config and the set_* calls below; each other
+  // option group (checkpointing, state, restart strategy) as a whole
+  // through its set_* call. The accessors only read.
+
+  /// The pipeline.* options of the jobs executed next.
+  const pipeline_config& config() const noexcept {
     return cfg_;
   }
 
@@ -81,16 +87,19 @@ public:
 
   /// The `checkpointing.*` options of the jobs executed next (compiled-in
   /// defaults until changed; Flink's env.getCheckpointConfig()).
-  checkpoint_config& checkpointing() noexcept {
+  const checkpoint_config& checkpointing() const noexcept {
     return ckpt_;
   }
 
   /// The `state.*` options of the jobs executed next (compiled-in defaults
-  /// until changed; Flink's env.setStateBackend()).
-  state_config& state() noexcept {
+  /// until changed).
+  const state_config& state() const noexcept {
     return state_;
   }
 
+  /// Sets every `state.*` option (Flink's env.setStateBackend), e.g.
+  /// `auto s = env.state(); s.backend = state_backend_kind::lmdb;
+  /// env.set_state_config(s);`.
   environment& set_state_config(state_config c) {
     state_ = std::move(c);
     return *this;
@@ -123,52 +132,31 @@ public:
 
   /// After `execute_async`: one sentence per source that cannot replay
   /// while checkpointing is on (the job is at-most-once for its input; see
-  /// actors/delivery_guarantee.hpp). `sluice run` prints them at start.
+  /// actors/job/delivery_guarantee.hpp). `sluice run` prints them at start.
   const std::vector<std::string>& delivery_warnings() const noexcept {
     return delivery_warnings_;
-  }
-
-  /// Keyed state in `kind` (hashmap or lmdb) for the jobs executed next.
-  environment& set_state_backend(state_backend_kind kind) {
-    state_.backend = kind;
-    return *this;
   }
 
   /// The `restart-strategy.*` options of the jobs executed next
   /// (compiled-in defaults until changed; type unset: exponential-delay
   /// when the job checkpoints, none when not, resolved by `execute`).
-  restart_config& restart() noexcept {
+  const restart_config& restart() const noexcept {
     return restart_;
   }
 
-  environment& set_restart_config(restart_config c) {
+  /// Sets every `restart-strategy.*` option (Flink's
+  /// env.setRestartStrategy(RestartStrategies.x(...))), e.g.
+  /// `set_restart_strategy(restart_config::fixed_delay(3, 10s))`.
+  environment& set_restart_strategy(restart_config c) {
     restart_ = std::move(c);
     return *this;
   }
 
-  /// Flink's env.setRestartStrategy(RestartStrategies.x(...)), e.g.
-  /// `set_restart_strategy(restart_config::fixed_delay(3, 10s))`: the same
-  /// as set_restart_config.
-  environment& set_restart_strategy(restart_config c) {
-    return set_restart_config(std::move(c));
-  }
-
-  /// Only the strategy type (the other restart-strategy.* values stay).
-  environment& set_restart_strategy(restart_strategy_type type) {
-    restart_.type = type;
-    return *this;
-  }
-
+  /// Sets every `checkpointing.*` option, e.g. checkpoints every second
+  /// (Flink's enableCheckpointing): `auto c = env.checkpointing();
+  /// c.interval = 1s; env.set_checkpoint_config(c);`.
   environment& set_checkpoint_config(checkpoint_config c) {
     ckpt_ = std::move(c);
-    return *this;
-  }
-
-  /// A checkpoint every `interval` (Flink's enableCheckpointing).
-  environment& enable_checkpointing(std::chrono::milliseconds interval,
-                                    checkpointing_mode mode = checkpointing_mode::exactly_once) {
-    ckpt_.interval = interval;
-    ckpt_.mode = mode;
     return *this;
   }
 
@@ -184,8 +172,8 @@ public:
     return stream<T>{graph_, id};
   }
 
-  /// A source emitting what the host pushes into `in` (see actors/inlet.hpp
-  /// and, for host actors, actors/actor_io.hpp); it ends when `in` is closed
+  /// A source emitting what the host pushes into `in` (see actors/subtask/inlet.hpp
+  /// and, for host actors, actors/contract/actor_io.hpp); it ends when `in` is closed
   /// and drained. With parallelism above 1 the subtasks share the inlet.
   /// An empty inlet is polled every `poll`. Not replayable: after a restart
   /// the records drained before it are not seen again.

@@ -63,7 +63,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/stream.hpp"
 
 namespace sluice {

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "actors/job_graph.hpp"
-#include "actors/pipeline_config.hpp"
+#include "actors/contract/job_graph.hpp"
+#include "actors/config/pipeline_config.hpp"
 #include "operators/output_tag.hpp"
 
 namespace sluice {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "snapshot/error.hpp"
 #include "snapshot/state_codec.hpp"
 

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/keyed_process.hpp"
 #include "snapshot/keyed_state_backend.hpp"
 

@@ -9,7 +9,7 @@
 #include <typeinfo>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/collector.hpp"
 #include "operators/output_tag.hpp"
 #include "operators/timer_service.hpp"

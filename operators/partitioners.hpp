@@ -8,8 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "actors/job_graph.hpp"
-#include "actors/output_router.hpp"
+#include "actors/contract/job_graph.hpp"
+#include "actors/contract/output_router.hpp"
 #include "snapshot/key_groups.hpp"
 
 namespace sluice {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 
 namespace sluice {
 

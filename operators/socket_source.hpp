@@ -46,7 +46,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/stream.hpp"
 
 namespace sluice {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/index_splits.hpp"
 #include "snapshot/state_codec.hpp"
 #include "operators/event.hpp"

@@ -150,7 +150,7 @@ public:
   /// Hands every batch to `out.on_batch` and, once the job finished, calls
   /// `out.on_end` once (all sink subtasks closed); at-least-once. Returns the
   /// sink's handle: `name`, `uid` and `parallelism` on it configure the
-  /// sink. For a host actor, see `actor_outlet` in actors/actor_io.hpp.
+  /// sink. For a host actor, see `actor_outlet` in actors/contract/actor_io.hpp.
   sink_handle sink_to(outlet<T> out) const {
     auto barrier = std::make_shared<outlet_barrier>();
     return sink("sink", [out, barrier] {

@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "snapshot/keyed_state_backend.hpp"
 
 namespace sluice {

@@ -20,7 +20,7 @@
 #include <memory>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/watermark_strategy.hpp"
 
 namespace sluice {

@@ -70,7 +70,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "snapshot/state_codec.hpp"
 
 namespace sluice {

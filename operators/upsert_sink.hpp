@@ -37,7 +37,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "snapshot/error.hpp"
 #include "snapshot/fs_util.hpp"
 

@@ -25,7 +25,7 @@
 #include <string>
 #include <utility>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "snapshot/error.hpp"
 
 namespace sluice {

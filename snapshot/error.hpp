@@ -2,7 +2,7 @@
 //
 // Every failure in sluice carries one of these codes. Inside actors and at
 // API boundaries the code travels as a `caf::error` of category "sluice"
-// (see actors/error.hpp, which registers the category with CAF). Plain code
+// (see actors/contract/error.hpp, which registers the category with CAF). Plain code
 // that must not depend on CAF (operators, user functions, state handles)
 // throws `sluice::exception`; the subtask actor catches it and turns it into
 // a `caf::error` with the same code, so no exception crosses an actor

@@ -59,6 +59,28 @@ BOOST_AUTO_TEST_CASE(actors_do_not_include_operators_or_apps) {
   BOOST_CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string{} : bad.front()));
 }
 
+// actors/ is split by responsibility (docs/architecture.md, "Layout"): no
+// source file lies loose at its top, and the restart strategies and the
+// coordinator's decision logic stay plain classes without CAF (only the
+// coordinator actor and its file helper in checkpoint/ may use it).
+BOOST_AUTO_TEST_CASE(actors_sources_live_in_responsibility_folders) {
+  auto root = fs::path{sluice::test::source_dir()} / "actors";
+  std::vector<std::string> loose;
+  for (auto& entry : fs::directory_iterator(root))
+    if (entry.is_regular_file() && entry.path().filename() != "meson.build")
+      loose.push_back(entry.path().filename().string());
+  BOOST_CHECK_MESSAGE(loose.empty(), (loose.empty() ? std::string{} : loose.front()));
+  for (auto dir : {"contract", "config", "subtask", "checkpoint", "restart", "job",
+                   "embedding", "fault", "rest"})
+    BOOST_CHECK_MESSAGE(fs::is_directory(root / dir), dir);
+  auto bad = offenders("actors/restart", {"<caf/", "\"caf/"});
+  for (auto& b : offenders("actors/checkpoint", {"<caf/", "\"caf/"}))
+    if (b.find("checkpoint_coordinator.") == std::string::npos
+        && b.find("coordinator_files.") == std::string::npos)
+      bad.push_back(b);
+  BOOST_CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string{} : bad.front()));
+}
+
 // apps/jobs/ is the sample jobs' code; the programs in apps/cli/ use it,
 // never the other way round.
 BOOST_AUTO_TEST_CASE(sample_jobs_do_not_include_the_cli) {

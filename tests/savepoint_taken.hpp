@@ -10,7 +10,7 @@
 
 #include <caf/expected.hpp>
 
-#include "actors/error.hpp"
+#include "actors/contract/error.hpp"
 
 namespace sluice::testing {
 

@@ -1,6 +1,6 @@
 #include "actors/checkpoint/checkpoint_config.hpp"
 
-#include "actors/option_parsing.hpp"
+#include "actors/config/option_parsing.hpp"
 
 #include <charconv>
 

@@ -8,12 +8,13 @@
 // unit test.
 #pragma once
 
-#include <any>
 #include <chrono>
 #include <compare>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "actors/checkpoint/operator_state_ref.hpp"
 
 namespace sluice {
 
@@ -55,14 +56,17 @@ struct subtask_ack {
   checkpoint_duration start_delay{};
   /// The subtask took the checkpoint unaligned (also after aligned-timeout).
   bool unaligned = false;
+  /// The subtask's input had ended when it took the snapshot (FLIP-147): a
+  /// checkpoint every subtask acknowledged so is the job's final one.
+  bool input_ended = false;
   /// Every file the subtask's state references in this checkpoint (own and
   /// shared), as the storage names them; the completed store counts
   /// references to them. Empty for memory storage.
   std::vector<std::string> files;
-  /// The state handles themselves (opaque here: e.g. a
-  /// `shared_ptr<const operator_snapshot>` for memory storage, or the
-  /// handles the `_metadata` writer needs). Never inspected by these classes.
-  std::any handle;
+  /// Where each operator's state of this subtask lives: what the
+  /// `_metadata` of the checkpoint lists. Never inspected by the
+  /// bookkeeping classes; the coordinator writes it out.
+  std::vector<operator_state_ref> states;
 };
 
 /// Flink's CheckpointStatsStatus.

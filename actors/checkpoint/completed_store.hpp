@@ -18,7 +18,6 @@
 // if it is empty (a still-referenced file inside keeps it).
 #pragma once
 
-#include <any>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -28,7 +27,7 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/checkpoint/checkpoint_types.hpp"
-#include "actors/job_status.hpp"
+#include "actors/contract/job_status.hpp"
 
 namespace sluice {
 
@@ -44,8 +43,6 @@ struct completed_checkpoint {
   /// Duplicates are ignored.
   std::vector<std::string> files;
   uint64_t state_size = 0;
-  /// Opaque restore data (e.g. the acks' handles for memory storage).
-  std::any state;
 };
 
 /// What the caller must delete.

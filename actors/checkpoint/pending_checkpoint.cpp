@@ -30,9 +30,11 @@ const char* to_string(ack_result r) noexcept {
 pending_checkpoint::pending_checkpoint(uint64_t id, checkpoint_time trigger_time,
                                        checkpoint_duration timeout,
                                        std::vector<subtask_id> to_ack,
-                                       std::vector<subtask_id> finished, bool savepoint)
+                                       std::vector<subtask_id> finished, bool savepoint,
+                                       int64_t trigger_timestamp_ms)
   : id_(id),
     trigger_time_(trigger_time),
+    trigger_timestamp_(trigger_timestamp_ms),
     deadline_(trigger_time + timeout),
     savepoint_(savepoint),
     finished_(finished.begin(), finished.end()) {
@@ -43,6 +45,13 @@ pending_checkpoint::pending_checkpoint(uint64_t id, checkpoint_time trigger_time
   if (num_subtasks_ == 0)
     throw exception(ec::invalid_job_graph,
                     "checkpoint " + std::to_string(id) + " has no subtask to acknowledge it");
+}
+
+size_t pending_checkpoint::acks_after_input_end() const noexcept {
+  size_t n = 0;
+  for (auto& [who, ack] : acks_)
+    n += ack.input_ended ? 1 : 0;
+  return n;
 }
 
 ack_result pending_checkpoint::acknowledge(subtask_id from, subtask_ack& ack,

@@ -59,11 +59,13 @@ public:
   /// Checkpoint `id`, triggered at `trigger_time`, expires at
   /// `trigger_time + timeout`. Waits for every subtask in `to_ack`;
   /// `finished` are subtasks that ended before the trigger (FLIP-147). A
-  /// subtask in both counts as finished. Throws `sluice::exception` when
-  /// `to_ack` and `finished` are both empty (nothing to checkpoint).
+  /// subtask in both counts as finished. `trigger_timestamp_ms`: the
+  /// wall-clock trigger time (ms since the epoch) the barriers carry and
+  /// the `_metadata` records. Throws `sluice::exception` when `to_ack` and
+  /// `finished` are both empty (nothing to checkpoint).
   pending_checkpoint(uint64_t id, checkpoint_time trigger_time, checkpoint_duration timeout,
                      std::vector<subtask_id> to_ack, std::vector<subtask_id> finished = {},
-                     bool savepoint = false);
+                     bool savepoint = false, int64_t trigger_timestamp_ms = 0);
 
   uint64_t id() const noexcept {
     return id_;
@@ -71,6 +73,11 @@ public:
 
   checkpoint_time trigger_time() const noexcept {
     return trigger_time_;
+  }
+
+  /// Wall-clock trigger time, ms since the epoch.
+  int64_t trigger_timestamp() const noexcept {
+    return trigger_timestamp_;
   }
 
   /// The checkpoint expires at this time (inclusive).
@@ -153,6 +160,9 @@ public:
     return not_yet_acknowledged_;
   }
 
+  /// Recorded acks of subtasks whose input had ended (subtask_ack::input_ended).
+  size_t acks_after_input_end() const noexcept;
+
   /// Subtasks finished before the trigger or while pending, without ack.
   const std::set<subtask_id>& finished_subtasks() const noexcept {
     return finished_;
@@ -233,6 +243,7 @@ private:
 
   uint64_t id_;
   checkpoint_time trigger_time_;
+  int64_t trigger_timestamp_ = 0;
   checkpoint_time deadline_;
   bool savepoint_;
   checkpoint_status status_ = checkpoint_status::in_progress;

@@ -5,7 +5,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/error.hpp"
+#include "actors/contract/error.hpp"
 
 namespace sluice {
 

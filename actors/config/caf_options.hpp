@@ -1,7 +1,7 @@
 // The option registry (actors/config/option_registry.hpp) on CAF: registers
 // rows on a `caf::actor_system_config` and reads their values back. Used by
 // sluice::system_config, by `register_sluice` for a host's config
-// (actors/embedding.hpp) and by the sample applications (apps/cli/app_options.hpp).
+// (actors/embedding/embedding.hpp) and by the sample applications (apps/cli/app_options.hpp).
 //
 // Options are registered without a bound member: CAF keeps their values in
 // the config's content (`caf::get_or(cfg, "pipeline.batch-size", ...)`),

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "actors/runtime.hpp"
+#include "actors/job/runtime.hpp"
 #include "snapshot/key_groups.hpp"
 
 namespace sluice {

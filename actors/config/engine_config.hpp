@@ -13,10 +13,10 @@
 #include <string_view>
 
 #include "actors/checkpoint/checkpoint_config.hpp"
-#include "actors/pipeline_config.hpp"
+#include "actors/config/pipeline_config.hpp"
 #include "actors/rest/rest_config.hpp"
 #include "actors/restart/restart_config.hpp"
-#include "actors/state_config.hpp"
+#include "actors/config/state_config.hpp"
 
 namespace sluice {
 

@@ -8,7 +8,7 @@
 #include <tuple>
 #include <utility>
 
-#include "actors/error.hpp"
+#include "actors/contract/error.hpp"
 #include "actors/rest/rest_json.hpp"
 
 namespace sluice {

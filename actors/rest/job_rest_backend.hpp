@@ -32,7 +32,7 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/rest/rest_backend.hpp"
-#include "actors/runtime.hpp"
+#include "actors/job/runtime.hpp"
 
 namespace sluice {
 

@@ -28,8 +28,8 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/checkpoint/checkpoint_stats.hpp"
-#include "actors/delivery_guarantee.hpp"
-#include "actors/job_status.hpp"
+#include "actors/job/delivery_guarantee.hpp"
+#include "actors/contract/job_status.hpp"
 
 namespace sluice {
 
@@ -83,7 +83,7 @@ struct rest_job_details {
   /// Restarts, latest failure cause, downtime, restored checkpoint.
   job_restart_stats restarts;
   /// What the job guarantees for its state, and the sources that keep it
-  /// at at-most-once (actors/delivery_guarantee.hpp).
+  /// at at-most-once (actors/job/delivery_guarantee.hpp).
   guarantee_report guarantee;
 };
 

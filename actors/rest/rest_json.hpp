@@ -45,7 +45,7 @@ std::string jobs(const std::vector<rest_job_overview>& rows);
 /// duration (to end-time, or to `now` while running), now, parallelism,
 /// maxParallelism, plus sluice's num-restarts, last-failure (null: none),
 /// downtime, restored-checkpoint (null: fresh start), processing-guarantee
-/// (EXACTLY_ONCE, AT_LEAST_ONCE, AT_MOST_ONCE: actors/delivery_guarantee.hpp)
+/// (EXACTLY_ONCE, AT_LEAST_ONCE, AT_MOST_ONCE: actors/job/delivery_guarantee.hpp)
 /// and guarantee-warnings (one sentence per source that cannot replay).
 std::string job_details(const rest_job_details& d, std::chrono::system_clock::time_point now);
 

@@ -1,6 +1,6 @@
 #include "actors/restart/restart_config.hpp"
 
-#include "actors/option_parsing.hpp"
+#include "actors/config/option_parsing.hpp"
 
 #include <charconv>
 #include <cmath>

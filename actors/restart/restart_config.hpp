@@ -8,8 +8,8 @@
 //
 // Filled from the compiled-in defaults, then the config file and command
 // line (`restart-strategy.<kebab-name>`, `[restart-strategy]`; read by
-// `read_restart_config`, actors/embedding.hpp), then the C++ API
-// (`environment::set_restart_config`). `validate()` checks it before a job
+// `read_restart_config`, actors/embedding/embedding.hpp), then the C++ API
+// (`environment::set_restart_strategy`). `validate()` checks it before a job
 // starts. The type may stay unset ("default"): when the execution plan is
 // built, `resolve(checkpointing enabled?)` picks Flink 1.19+'s default,
 // exponential-delay with checkpointing and none without; the job master

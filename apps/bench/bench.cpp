@@ -37,7 +37,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/runtime.hpp"
+#include "actors/job/runtime.hpp"
 #include "apps/bench/baselines.hpp"
 #include "apps/bench/checkpoint_bench.hpp"
 #include "apps/bench/engine_jobs.hpp"

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/pipeline_config.hpp"
-#include "actors/runtime.hpp"
+#include "actors/config/pipeline_config.hpp"
+#include "actors/job/runtime.hpp"
 
 namespace sluice::bench {
 

@@ -9,9 +9,9 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 #include "actors/checkpoint/checkpoint_stats.hpp"
-#include "actors/state_config.hpp"
-#include "actors/job_status.hpp"
-#include "actors/pipeline_config.hpp"
+#include "actors/config/state_config.hpp"
+#include "actors/contract/job_status.hpp"
+#include "actors/config/pipeline_config.hpp"
 #include "apps/bench/baselines.hpp"
 
 namespace sluice::bench {

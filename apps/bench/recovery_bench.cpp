@@ -22,7 +22,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/job_master.hpp"
+#include "actors/job/job_master.hpp"
 #include "operators/environment.hpp"
 #include "snapshot/checkpoint_storage.hpp"
 #include "snapshot/state_file_reader.hpp"
@@ -329,7 +329,7 @@ bool run_one(state_backend_kind backend, uint64_t state_mb, const recovery_optio
     s.incremental = false;
     s.local_dir = (scratch / "state").string();
     env.set_state_config(s);
-    env.set_restart_config(restart_config::fixed_delay(10, 0ms));
+    env.set_restart_strategy(restart_config::fixed_delay(10, 0ms));
     auto src = env.add_source<record>(
       "generator",
       [total, vb = o.value_bytes, p] { return std::make_unique<generator_source>(total, vb, p); },

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "actors/runtime.hpp"
+#include "actors/job/runtime.hpp"
 #include "operators/environment.hpp"
 
 namespace sluice::bench {

@@ -21,9 +21,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
-#include "actors/system_config.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/config/system_config.hpp"
 #include "apps/cli/app_options.hpp"
 #include "apps/jobs/embedded_job.hpp"
 

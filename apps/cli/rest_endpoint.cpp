@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "actors/error.hpp"
+#include "actors/contract/error.hpp"
 
 namespace sluice::apps {
 

@@ -30,9 +30,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/error.hpp"
-#include "actors/fault_injector.hpp"
-#include "actors/system_config.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/fault/fault_injector.hpp"
+#include "actors/config/system_config.hpp"
 #include "actors/config/caf_options.hpp"
 #include "apps/cli/admin_commands.hpp"
 #include "apps/cli/app_options.hpp"
@@ -127,7 +127,7 @@ int run_job(const std::string& job, cli_config& cfg) {
   sluice::environment env{cfg.pipeline()};
   env.set_checkpoint_config(cfg.checkpointing());
   env.set_state_config(cfg.state());
-  env.set_restart_config(cfg.restart());
+  env.set_restart_strategy(cfg.restart());
   std::string why;
   auto faults = sluice::fault_injection_spec::parse(cfg.values.inject_failures, why);
   if (!faults) {

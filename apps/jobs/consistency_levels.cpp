@@ -6,7 +6,7 @@
 #include <mutex>
 #include <utility>
 
-#include "actors/fault_injector.hpp"
+#include "actors/fault/fault_injector.hpp"
 #include "operators/environment.hpp"
 
 namespace sluice::apps {
@@ -132,7 +132,7 @@ level_outcome run_consistency_level(consistency_level level, const consistency_o
   auto pc = default_pipeline_config();
   pc.parallelism = opts.parallelism;
   environment env{pc};
-  env.set_restart_config(restart_config::fixed_delay(100, std::chrono::milliseconds{0}));
+  env.set_restart_strategy(restart_config::fixed_delay(100, std::chrono::milliseconds{0}));
   if (level != consistency_level::at_most_once) {
     checkpoint_config cfg;
     cfg.interval = opts.checkpoint_interval;

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/fault_injection.hpp"
+#include "actors/fault/fault_injection.hpp"
 #include "operators/sources.hpp"
 
 namespace sluice::apps {

@@ -7,8 +7,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/actor_io.hpp"
-#include "actors/fault_injector.hpp"
+#include "actors/contract/actor_io.hpp"
+#include "actors/fault/fault_injector.hpp"
 #include "apps/jobs/checkpoint_report.hpp"
 #include "operators/environment.hpp"
 
@@ -106,7 +106,7 @@ job_result run_embedded_clicks(caf::actor_system& host, const pipeline_config& c
     environment env{host, cfg}; // the host's system: no second one
     env.set_checkpoint_config(checkpointing);
     env.set_state_config(opts.state);
-    env.set_restart_config(opts.restart);
+    env.set_restart_strategy(opts.restart);
     auto clicks = env.from_inlet(in);
     clicks.uid("host-clicks");
     auto ones = clicks.map([](const click& c) { return user_count{c.user, 1}; });

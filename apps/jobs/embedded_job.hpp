@@ -19,10 +19,10 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/checkpoint/checkpoint_config.hpp"
-#include "actors/state_config.hpp"
-#include "actors/job_status.hpp"
-#include "actors/pipeline_config.hpp"
-#include "actors/fault_injection.hpp"
+#include "actors/config/state_config.hpp"
+#include "actors/contract/job_status.hpp"
+#include "actors/config/pipeline_config.hpp"
+#include "actors/fault/fault_injection.hpp"
 #include "actors/restart/restart_config.hpp"
 
 namespace sluice::apps {
@@ -71,7 +71,7 @@ struct embedded_options {
   /// checkpoint are lost (at-most-once for the host's input).
   restart_config restart;
   /// Faults injected into the running job (`--inject-failures`, see
-  /// actors/fault_injection.hpp); lines about them go to the checkpoint log.
+  /// actors/fault/fault_injection.hpp); lines about them go to the checkpoint log.
   fault_injection_spec faults;
 };
 

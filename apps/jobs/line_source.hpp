@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <string>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 
 namespace sluice::apps {
 

@@ -21,7 +21,7 @@
 #include <optional>
 #include <string>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 
 namespace sluice {
 

@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/collector.hpp"
 #include "snapshot/state_descriptor.hpp"
 

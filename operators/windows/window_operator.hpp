@@ -39,7 +39,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/keyed_process.hpp"
 #include "operators/timer_service.hpp"
 #include "operators/windows/triggers.hpp"

@@ -1,8 +1,8 @@
-// actors/batch_codec.hpp: batches of int, std::string and an inspectable
+// actors/contract/batch_codec.hpp: batches of int, std::string and an inspectable
 // struct survive encode -> decode (the bytes an unaligned checkpoint stores
 // as channel state); bad bytes fail with ec::corrupt_file; record types CAF
 // cannot serialize get the empty codec.
-#include "actors/batch_codec.hpp"
+#include "actors/contract/batch_codec.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -16,7 +16,7 @@
 //     acks; resume triggers again for the new attempt.
 #include "tests/actors/subtask_fixture.hpp"
 
-#include "actors/checkpoint_coordinator.hpp"
+#include "actors/checkpoint/checkpoint_coordinator.hpp"
 
 namespace {
 
@@ -99,8 +99,9 @@ struct coordinator_fixture {
     spawn_subtasks();
     auto master = env.sys.spawn(master_stand_in, fails);
     env.untyped_started.push_back(master);
-    coordinator = env.sys.spawn(checkpoint_coordinator, plan, board, storage, first_attempt,
-                                subtasks, master);
+    coordinator_actor typed = env.sys.spawn(checkpoint_coordinator, plan, board, storage,
+                                            first_attempt, subtasks, master);
+    coordinator = caf::actor_cast<caf::actor>(typed);
     env.untyped_started.push_back(coordinator);
     env.sched.run();
   }

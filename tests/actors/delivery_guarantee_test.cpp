@@ -1,4 +1,4 @@
-// assess_guarantee (actors/delivery_guarantee.hpp) without an actor system:
+// assess_guarantee (actors/job/delivery_guarantee.hpp) without an actor system:
 // what a job promises for its state from its sources and checkpointing, and
 // the warning that names a source which cannot replay.
 #include <boost/test/unit_test.hpp>
@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "actors/delivery_guarantee.hpp"
-#include "actors/job_graph.hpp"
+#include "actors/job/delivery_guarantee.hpp"
+#include "actors/contract/job_graph.hpp"
 
 using namespace sluice;
 

@@ -6,8 +6,8 @@
 #include <functional>
 #include <vector>
 
-#include "actors/fault_injection.hpp"
-#include "actors/fault_points.hpp"
+#include "actors/fault/fault_injection.hpp"
+#include "actors/fault/fault_points.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;

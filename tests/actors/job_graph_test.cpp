@@ -1,7 +1,7 @@
 // build_execution_plan: chaining of forward edges, partitioning resolution,
 // channel wiring between vertices, uid generation and the checks that reject
 // malformed graphs with ec::invalid_job_graph naming the operator.
-#include "actors/job_graph.hpp"
+#include "actors/contract/job_graph.hpp"
 
 #include <boost/test/unit_test.hpp>
 

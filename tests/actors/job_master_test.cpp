@@ -1,7 +1,7 @@
 // The job master actor on CAF's deterministic test coordinator, with real
 // subtasks of the subtask test plan (src p=2 -> map -> filter -> collect)
 // and checkpointing off: no real time, no sleeps. Failures come from the
-// aimed fault point in user code (actors/fault_points.hpp), armed before a
+// aimed fault point in user code (actors/fault/fault_points.hpp), armed before a
 // known step, so when they happen does not depend on timing.
 //   - every subtask finishes: the job finishes with every record and one
 //     metrics entry per subtask;
@@ -15,8 +15,8 @@
 
 #include <algorithm>
 
-#include "actors/fault_points.hpp"
-#include "actors/job_master.hpp"
+#include "actors/fault/fault_points.hpp"
+#include "actors/job/job_master.hpp"
 
 namespace {
 

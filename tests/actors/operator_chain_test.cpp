@@ -1,7 +1,7 @@
 // operator_chain: records and watermarks through real map/filter operators
 // and typed routers, re-batching per channel, end of input (close head first)
 // and failures naming the operator that threw.
-#include "actors/operator_chain.hpp"
+#include "actors/subtask/operator_chain.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,6 +1,6 @@
 // records_of<T> checks the record type in builds with assertions: reading a
 // batch as the wrong type aborts instead of reinterpreting its memory.
-#include "actors/batch.hpp"
+#include "actors/contract/batch.hpp"
 
 #include <boost/test/unit_test.hpp>
 

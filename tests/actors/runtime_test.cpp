@@ -1,6 +1,6 @@
 // The own actor system of `runtime::start`: `pipeline.threads` workers,
 // 0 meaning one per core (CAF 0.17 alone would start max(4, cores)).
-#include "actors/runtime.hpp"
+#include "actors/job/runtime.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -2,7 +2,7 @@
 // through sluice::system_config (defaults, command line, config file,
 // errors naming the option) and through a host's config (register_sluice +
 // read_state_config).
-#include "actors/state_config.hpp"
+#include "actors/config/state_config.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,9 +14,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
-#include "actors/system_config.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/config/system_config.hpp"
 
 namespace {
 

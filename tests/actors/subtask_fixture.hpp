@@ -5,7 +5,7 @@
 // system on CAF's deterministic test coordinator.
 #pragma once
 
-#include "actors/subtask.hpp"
+#include "actors/subtask/subtask.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -18,9 +18,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/error.hpp"
-#include "actors/job_graph.hpp"
-#include "actors/system_config.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/contract/job_graph.hpp"
+#include "actors/config/system_config.hpp"
 #include "operators/basic_operators.hpp"
 #include "operators/partitioners.hpp"
 #include "operators/sinks.hpp"

@@ -1,7 +1,7 @@
 // sluice::system_config::parse_args: defaults, command line, config file
 // (CAF INI, `[pipeline]` section) overridden by the command line, and errors
 // that carry a sluice code and name the offending option or file.
-#include "actors/system_config.hpp"
+#include "actors/config/system_config.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,10 +17,10 @@
 
 #include <caf/all.hpp>
 
-#include "actors/actors.hpp"
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
-#include "actors/runtime.hpp"
+#include "actors/contract/actors.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/job/runtime.hpp"
 #include "sluice_defaults.hpp"
 #include "tests/actors/system_config_test_util.hpp"
 

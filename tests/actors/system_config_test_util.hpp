@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include "actors/error.hpp"
-#include "actors/system_config.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/config/system_config.hpp"
 
 namespace sluice::config_test {
 

@@ -10,10 +10,10 @@
 
 #include <caf/all.hpp>
 
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
-#include "actors/runtime.hpp"
-#include "actors/system_config.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/job/runtime.hpp"
+#include "actors/config/system_config.hpp"
 #include "sluice_defaults.hpp"
 #include "tests/actors/system_config_test_util.hpp"
 

@@ -1,6 +1,6 @@
 // watermark_tracker: min over inputs, monotonic, finished inputs release the
 // minimum; idle inputs are left out, lagging inputs count once caught up.
-#include "actors/watermark_tracker.hpp"
+#include "actors/subtask/watermark_tracker.hpp"
 
 #include <boost/test/unit_test.hpp>
 

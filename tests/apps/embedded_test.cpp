@@ -2,22 +2,27 @@
 // actor and read by another, in-process and as the `sluice-embedded` program.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <streambuf>
 #include <string>
+#include <thread>
 
 #include <caf/all.hpp>
 
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
-#include "actors/runtime.hpp"
-#include "actors/system_config.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/job/runtime.hpp"
+#include "actors/config/system_config.hpp"
 #include "apps/jobs/embedded_job.hpp"
 #include "operators/sources.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
+#include "tests/poll_until.hpp"
 
 using namespace std::chrono_literals;
 using namespace sluice::test;
@@ -42,6 +47,42 @@ bool settles_at(caf::actor_system& host, size_t n) {
     std::this_thread::sleep_for(10ms);
   return host.registry().running() == n;
 }
+
+/// An ostream buffer the printer actor may write to while the test thread
+/// watches it: keeps the text and counts complete lines (thread-safe).
+class line_counting_buf final : public std::streambuf {
+public:
+  size_t lines() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return lines_;
+  }
+
+  std::string text() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return text_;
+  }
+
+protected:
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      char ch = traits_type::to_char_type(c);
+      xsputn(&ch, 1);
+    }
+    return traits_type::not_eof(c);
+  }
+
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    text_.append(s, static_cast<size_t>(n));
+    lines_ += static_cast<size_t>(std::count(s, s + n, '\n'));
+    return n;
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::string text_;
+  size_t lines_ = 0;
+};
 
 struct host_config : caf::actor_system_config {
   host_config() {
@@ -87,16 +128,24 @@ BOOST_AUTO_TEST_CASE(cancel_stops_an_unbounded_feed_and_every_host_actor) {
   caf::actor_system host{cfg};
   auto before = host.registry().running();
   std::atomic<int> cancel{0};
-  std::ostringstream out;
+  std::atomic<bool> returned{false};
+  line_counting_buf printed;
+  std::ostream out{&printed};
+  // Cancels once the job runs end to end: the printer got a count (the
+  // event; the 60 s deadline is a hang guard only).
+  size_t lines_at_cancel = 0;
   std::thread canceller{[&] {
-    std::this_thread::sleep_for(300ms);
+    sluice::testing::poll_until([&] { return printed.lines() > 0 || returned.load(); }, 60s);
+    lines_at_cancel = printed.lines();
     cancel = 1;
   }};
   auto result = sluice::apps::run_embedded_clicks(host, sluice::default_pipeline_config(),
                                                   opts, out, &cancel);
+  returned = true;
   canceller.join();
+  BOOST_CHECK_MESSAGE(lines_at_cancel > 0, "the job printed nothing before the cancel");
   BOOST_CHECK_EQUAL(sluice::to_string(result.status), "cancelled");
-  BOOST_CHECK(!out.str().empty());
+  BOOST_CHECK(!printed.text().empty());
   BOOST_CHECK(settles_at(host, before));
 }
 

@@ -21,11 +21,11 @@
 #include "actors/config/caf_options.hpp"
 #include "actors/config/engine_config.hpp"
 #include "actors/config/option_registry.hpp"
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
 #include "actors/restart/restart_config.hpp"
-#include "actors/state_config.hpp"
-#include "actors/system_config.hpp"
+#include "actors/config/state_config.hpp"
+#include "actors/config/system_config.hpp"
 #include "tests/test_paths.hpp"
 
 namespace {

@@ -5,10 +5,11 @@
 // user's highest count is exact: restored state, rewound source).
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
-#include <thread>
+#include <vector>
 
 #include <csignal>
 #include <regex>
@@ -18,6 +19,7 @@
 #include "operators/transactional_file_sink.hpp"
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
+#include "tests/poll_until.hpp"
 
 using namespace std::chrono_literals;
 using namespace sluice::test;
@@ -138,31 +140,46 @@ BOOST_AUTO_TEST_CASE(click_counts_output_is_exactly_once_under_aimed_faults) {
 
 namespace {
 
-/// The newest completed checkpoint under `root` (any job directory): ids
-/// continue after a restored checkpoint, so the highest id is the newest.
-std::string newest_checkpoint(const std::filesystem::path& root) {
-  uint64_t best = 0;
+/// A completed checkpoint: its id and `chk-<id>` directory (id 0: none).
+struct completed_checkpoint {
+  uint64_t id = 0;
   std::string path;
-  for (auto& job : std::filesystem::directory_iterator{root})
-    for (auto& chk : std::filesystem::directory_iterator{job.path()}) {
-      auto name = chk.path().filename().string();
-      if (name.rfind("chk-", 0) != 0 || !std::filesystem::exists(chk.path() / "_metadata"))
+};
+
+/// The newest completed checkpoint (a `chk-<n>` directory with its
+/// `_metadata`, which is written last and atomically) under `root`, in any
+/// job directory: ids continue after a restored checkpoint, so the highest
+/// id is the newest. Safe while a job writes and removes checkpoints there.
+completed_checkpoint newest_checkpoint(const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  completed_checkpoint best;
+  std::error_code err;
+  for (fs::directory_iterator job{root, err}, end; !err && job != end; job.increment(err)) {
+    std::error_code inner, missing;
+    for (fs::directory_iterator chk{job->path(), inner}; !inner && chk != end;
+         chk.increment(inner)) {
+      auto name = chk->path().filename().string();
+      if (name.size() <= 4 || name.rfind("chk-", 0) != 0
+          || name.find_first_not_of("0123456789", 4) != std::string::npos
+          || !fs::exists(chk->path() / "_metadata", missing))
         continue;
       auto id = std::stoull(name.substr(4));
-      if (id > best) {
-        best = id;
-        path = chk.path().string();
-      }
+      if (id > best.id)
+        best = {id, chk->path().string()};
     }
-  return path;
+  }
+  return best;
 }
 
 } // namespace
 
 // The whole process is killed with SIGKILL five times and resumed each
-// time with `sluice run -s <newest retained checkpoint>`; the committed
-// output of the transactional file sink over all six processes is exactly
-// the failure-free output.
+// time with `sluice run -s <newest retained checkpoint>`; each kill waits
+// until the process completed checkpoints of its own (1 to 5 after the one
+// it resumed from), so every cycle resumes from a newer checkpoint than the
+// last. The committed output of the
+// transactional file sink over all six processes is exactly the
+// failure-free output.
 BOOST_AUTO_TEST_CASE(five_kill_9_cycles_resume_from_the_retained_checkpoint_exactly_once) {
   temp_dir dir;
   sluice::click_source_options opts;
@@ -180,26 +197,45 @@ BOOST_AUTO_TEST_CASE(five_kill_9_cycles_resume_from_the_retained_checkpoint_exac
                                 "--checkpointing.dir=" + root.string(),
                                 "--checkpointing.externalized=retain_on_cancellation",
                                 "--output", out.string()};
-  std::string resume;
-  std::set<std::string> resumed_from;
+  completed_checkpoint resume;
+  std::vector<uint64_t> resumed_from;
   for (int cycle = 0; cycle < 5; ++cycle) {
-    auto args = base;
-    if (!resume.empty())
-      args.insert(args.end(), {"-s", resume});
-    process p{args, dir.path()};
-    std::this_thread::sleep_for(std::chrono::milliseconds{400 + 40 * cycle});
-    p.send(SIGKILL);
-    auto r = p.wait(10s);
-    BOOST_REQUIRE(!r.timed_out);
-    BOOST_REQUIRE_MESSAGE(r.exit_code != 0, "cycle " << cycle << ": the job ended before the kill");
-    if (auto newest = newest_checkpoint(root); !newest.empty())
+    BOOST_TEST_CONTEXT("cycle " << cycle) {
+      auto args = base;
+      if (resume.id > 0)
+        args.insert(args.end(), {"-s", resume.path});
+      process p{args, dir.path()};
+      // The event the kill waits for: this process completed its
+      // (cycle + 1)-th checkpoint after the restored one (the kill lands
+      // about when the sinks learn of it and commit). The input (3 s at 500
+      // clicks/s) lasts far longer than the 15 checkpoints of all cycles.
+      auto wanted = resume.id + 1 + static_cast<uint64_t>(cycle);
+      auto reached = sluice::testing::poll_until(
+        [&] { return newest_checkpoint(root).id >= wanted; }, 60s, 5ms);
+      p.send(SIGKILL);
+      auto r = p.wait(10s);
+      BOOST_REQUIRE_MESSAGE(reached, "no checkpoint " << wanted << " within 60 s: " << r.err);
+      BOOST_REQUIRE(!r.timed_out);
+      BOOST_REQUIRE_MESSAGE(r.signal == SIGKILL,
+                            "the job ended before the kill (exit code " << r.exit_code
+                                                                        << "): " << r.err);
+      auto newest = newest_checkpoint(root);
+      BOOST_REQUIRE_GE(newest.id, wanted);
       resume = newest;
-    resumed_from.insert(resume);
+      resumed_from.push_back(resume.id);
+    }
   }
-  BOOST_TEST_MESSAGE("resumed from " << resumed_from.size() << " different checkpoints");
-  BOOST_CHECK_GE(resumed_from.size(), 3u); // progress was made between kills
+  std::string ids;
+  for (auto id : resumed_from)
+    ids += " " + std::to_string(id);
+  BOOST_TEST_MESSAGE("resumed from checkpoints" << ids);
+  // Each cycle made progress: five different, ever newer checkpoints.
+  BOOST_CHECK_EQUAL(resumed_from.size(), 5u);
+  BOOST_CHECK(std::is_sorted(resumed_from.begin(), resumed_from.end())
+              && std::adjacent_find(resumed_from.begin(), resumed_from.end())
+                   == resumed_from.end());
   auto args = base;
-  args.insert(args.end(), {"-s", resume});
+  args.insert(args.end(), {"-s", resume.path});
   auto r = run(args, dir.path(), 60s);
   BOOST_REQUIRE(!r.timed_out);
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);

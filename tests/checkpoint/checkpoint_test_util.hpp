@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "actors/batch_codec.hpp"
+#include "actors/contract/batch_codec.hpp"
 #include "tests/checkpoint/keyed_count_job.hpp"
 
 namespace sluice::testing {

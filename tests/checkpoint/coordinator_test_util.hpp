@@ -119,7 +119,7 @@ private:
 
 inline void build_probe_job(environment& env, const probe_job_options& o,
                             std::shared_ptr<job_probe> probe) {
-  env.config().batch_size = o.batch_size;
+  env.set_batch_size(o.batch_size);
   auto src = env
                .add_source<keyed_record>(
                  "source", [o, probe] { return std::make_unique<probe_source>(o, probe); },
@@ -167,7 +167,7 @@ inline running_job start_probe_job(const probe_job_options& o, const checkpoint_
   auto env = std::make_unique<environment>(pc);
   env->set_checkpoint_config(cfg);
   if (restart)
-    env->set_restart_config(*restart);
+    env->set_restart_strategy(*restart);
   auto probe = std::make_shared<job_probe>();
   build_probe_job(*env, o, probe);
   auto job = env->execute_async("probe-job");
@@ -188,7 +188,7 @@ inline running_job start_keyed_count(const keyed_count_options& o, const checkpo
   env->set_checkpoint_config(cfg);
   env->set_state_config(o.state);
   if (restart)
-    env->set_restart_config(*restart);
+    env->set_restart_strategy(*restart);
   if (restore)
     env->restore_from(*restore, mode).allow_non_restored_state(allow_non_restored_state);
   auto probe = std::make_shared<job_probe>();

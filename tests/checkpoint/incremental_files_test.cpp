@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "actors/async_snapshot.hpp"
+#include "actors/subtask/async_snapshot.hpp"
 #include "snapshot/error.hpp"
 #include "snapshot/incremental_chain.hpp"
 #include "tests/snapshot/backend_test_util.hpp"

@@ -166,7 +166,7 @@ inline constexpr const char* counts_uid = "counts";
 /// Adds the job to `env`; `seen` counts what reaches the sink.
 inline void build_keyed_count_job(environment& env, const keyed_count_options& o,
                                   std::shared_ptr<std::atomic<uint64_t>> seen) {
-  env.config().batch_size = o.batch_size;
+  env.set_batch_size(o.batch_size);
   auto source = [&](const source_spec& s) {
     auto keys = o.keys;
     return env

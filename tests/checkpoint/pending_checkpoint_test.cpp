@@ -75,6 +75,26 @@ BOOST_AUTO_TEST_CASE(completes_when_every_subtask_acked) {
   BOOST_CHECK(!p.failure_reason());
 }
 
+// What used to live in maps beside the pending checkpoint (its wall-clock
+// trigger time, which subtasks acked after their input ended, the state
+// handles of each ack) travels with it and goes when it goes.
+BOOST_AUTO_TEST_CASE(carries_its_trigger_timestamp_final_acks_and_state_handles) {
+  pending_checkpoint p{4, at(0ms), 10s, {s00, s10}, {}, false, 1'700'000'000'123};
+  BOOST_CHECK_EQUAL(p.trigger_timestamp(), 1'700'000'000'123);
+  auto a = ack(10);
+  a.input_ended = true;
+  a.states.push_back(operator_state_ref{"counts", 2, 128, {}});
+  BOOST_CHECK(p.acknowledge(s00, a, at(1ms)) == ack_result::accepted);
+  BOOST_CHECK_EQUAL(p.acks_after_input_end(), 1u);
+  auto b = ack(20);
+  BOOST_CHECK(p.acknowledge(s10, b, at(2ms)) == ack_result::fully_acknowledged);
+  BOOST_CHECK_EQUAL(p.acks_after_input_end(), 1u); // s10 was still running
+  BOOST_REQUIRE_EQUAL(p.acks().at(s00).states.size(), 1u);
+  BOOST_CHECK_EQUAL(p.acks().at(s00).states[0].uid, "counts");
+  BOOST_CHECK_EQUAL(p.acks().at(s00).states[0].max_parallelism, 128u);
+  BOOST_CHECK(p.acks().at(s10).states.empty());
+}
+
 BOOST_AUTO_TEST_CASE(duplicate_and_unknown_acks_are_ignored_and_counted) {
   auto p = three();
   auto a = ack(100);

@@ -8,7 +8,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/job_master.hpp"
+#include "actors/job/job_master.hpp"
 #include "snapshot/checkpoint_metadata.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
 #include "tests/savepoint_taken.hpp"

@@ -7,7 +7,7 @@
 //     its files stays behind;
 //   - a subtask of the freshly restored attempt is killed at once: the same
 //     checkpoint is recovered twice;
-//   - aimed kills (actors/fault_points.hpp): a subtask killed in the middle
+//   - aimed kills (actors/fault/fault_points.hpp): a subtask killed in the middle
 //     of an alignment, aligned and unaligned; every aimed fault in one run
 //     through the fault injector (`--inject-failures`).
 #include <boost/test/unit_test.hpp>
@@ -16,9 +16,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/fault_injector.hpp"
-#include "actors/fault_points.hpp"
-#include "actors/job_master.hpp"
+#include "actors/fault/fault_injector.hpp"
+#include "actors/fault/fault_points.hpp"
+#include "actors/job/job_master.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
 
 using namespace sluice;

@@ -1,23 +1,27 @@
 // Failover: killed subtask actors restart the job from the latest completed
 // checkpoint and nothing is lost or counted twice. The keyed-count job (two
 // sources of different speeds, skewed keys, a keyed sum at parallelism 3)
-// runs to its end while random subtasks (sources, the slow map, the sums,
-// the sink) are killed; its final checkpoint must then hold exactly the
-// counts of every record once, the same as a failure-free run. This breaks
-// if keyed state were not restored (counts too low), sources did not rewind
-// to their checkpointed offsets (too low) or replayed from the start (too
-// high), in-flight data of unaligned checkpoints were not replayed, or
-// messages of a killed attempt were accepted by the next one.
+// runs while six random subtasks (sources, the slow map, the sums, the
+// sink) are killed, its sources held at their end until the last kill
+// restarted the job (tests/fault/gated_source.hpp: every kill lands and
+// costs exactly one restart), then runs to its end; its final checkpoint
+// must then hold exactly the counts of every record once, the same as a
+// failure-free run. This breaks if keyed state were not restored (counts
+// too low), sources did not rewind to their checkpointed offsets (too low)
+// or replayed from the start (too high), in-flight data of unaligned
+// checkpoints were not replayed, or messages of a killed attempt were
+// accepted by the next one.
 #include <boost/test/unit_test.hpp>
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 
-#include <random>
+#include <memory>
 
 #include <caf/all.hpp>
 
-#include "actors/job_master.hpp"
+#include "actors/job/job_master.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
+#include "tests/fault/gated_source.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -44,13 +48,58 @@ const failover_case cases[] = {
   {"lmdb-incremental", state_backend_kind::lmdb, false, true},
 };
 
-std::vector<subtask_actor> subtasks_of(environment& env, const job_client& job) {
-  caf::scoped_actor self{env.system()};
-  std::vector<subtask_actor> result;
-  self->request(master_of(job), caf::infinite, subtasks_atom::value)
-    .receive([&](std::vector<subtask_actor>& xs) { result = std::move(xs); },
-             [&](caf::error&) {});
-  return result;
+/// The keyed-count job as start_keyed_count submits it (the graph, uids
+/// and options of keyed_count_job.hpp's build_keyed_count_job, so
+/// reference_counts and read_checkpoint apply), with both sources behind
+/// `gate` (2 + 2 source subtasks): the job cannot end before the test
+/// releases it.
+running_job start_gated_keyed_count(const keyed_count_options& o, const checkpoint_config& cfg,
+                                    const restart_config& restart,
+                                    std::shared_ptr<source_gate> gate) {
+  auto pc = default_pipeline_config();
+  pc.threads = 2;
+  auto env = std::make_unique<environment>(pc);
+  env->set_checkpoint_config(cfg);
+  env->set_state_config(o.state);
+  env->set_restart_strategy(restart);
+  auto probe = std::make_shared<job_probe>();
+  std::shared_ptr<std::atomic<uint64_t>> seen{probe, &probe->seen};
+  env->set_batch_size(o.batch_size);
+  auto source = [&](const source_spec& s) {
+    auto keys = o.keys;
+    return env
+      ->add_source<keyed_record>(
+        s.uid,
+        [s, keys, gate] {
+          return std::make_unique<gated_source>(
+            std::make_unique<skewed_source>(s.seed, s.count, keys, s.per_step, s.pause), gate);
+        },
+        2)
+      .uid(s.uid);
+  };
+  auto fast = source(o.fast);
+  auto path_delay = o.slow_path_delay;
+  auto slow = source(o.slow)
+                .rebalance()
+                .then<keyed_record>("slow-map", [path_delay] {
+                  return std::make_unique<slow_forward>(path_delay);
+                })
+                .uid("slow-map")
+                .parallelism(1);
+  auto merged = fast.union_with(slow);
+  auto sums = merged.key_by([](const keyed_record& r) { return r.first; })
+                .sum<1>()
+                .uid(counts_uid)
+                .parallelism(o.keyed_parallelism);
+  auto delay = o.sink_delay;
+  auto throws = o.sink_throws;
+  sums.then<keyed_record>("slow-sink", [delay, seen, throws] {
+        return std::make_unique<slow_sink>(delay, seen, throws);
+      })
+    .uid("sink")
+    .parallelism(2);
+  auto job = env->execute_async("keyed-count");
+  return running_job{std::move(env), std::move(job), std::move(probe)};
 }
 
 /// Waits until the attempt now running processes records (more reached the
@@ -60,39 +109,6 @@ void wait_until_processing(running_job& run, uint64_t seen_before) {
                                                 || run.job.wait_for(0ms).has_value(); },
                                    60s),
                         "no record reached the sink within 60 s");
-}
-
-/// Kills `kills` random subtasks of the running job, one at a time. Before
-/// the first kill it waits for a completed checkpoint (so that the last
-/// restart restores one, whatever the machine's speed); before each kill
-/// for the attempt to process records, then a random 20-120 ms on purpose
-/// (random kill moments); after each kill until the job restarted.
-/// Returns how many kills landed (the job may end before all did).
-size_t kill_randomly(running_job& run, size_t kills, uint64_t seed) {
-  std::mt19937_64 rng{seed};
-  size_t landed = 0;
-  BOOST_REQUIRE_MESSAGE(
-    poll_until([&] { return run.job.checkpoint_stats().counts.completed >= 1
-                            || run.job.wait_for(0ms).has_value(); },
-               60s),
-    "no checkpoint completed within 60 s");
-  for (size_t k = 0; k < kills; ++k) {
-    wait_until_processing(run, run.probe->seen.load());
-    std::this_thread::sleep_for(std::chrono::milliseconds{20 + rng() % 100});
-    if (run.job.wait_for(0ms))
-      break;
-    auto subtasks = subtasks_of(*run.env, run.job);
-    if (subtasks.empty())
-      break;
-    auto before = run.job.restart_stats().restarts;
-    caf::anon_send_exit(subtasks[rng() % subtasks.size()], caf::exit_reason::kill);
-    if (!poll_until([&] { return run.job.restart_stats().restarts > before
-                                 || run.job.wait_for(0ms).has_value(); },
-                    60s))
-      BOOST_FAIL("no restart within 60 s after kill " << k + 1);
-    landed += run.job.restart_stats().restarts > before ? 1 : 0;
-  }
-  return landed;
 }
 
 } // namespace
@@ -113,20 +129,34 @@ BOOST_DATA_TEST_CASE(killed_subtasks_restart_from_the_latest_checkpoint_exactly_
     o.sink_delay = 100us;
   auto cfg = retain_all(dir.path / "checkpoints", 30ms);
   cfg.unaligned = c.unaligned;
-  auto run = start_keyed_count(o, cfg, restart_config::fixed_delay(100, 0ms));
-  auto kills = kill_randomly(run, 6, 7);
+  auto gate = std::make_shared<source_gate>(4);
+  auto run = start_gated_keyed_count(o, cfg, restart_config::fixed_delay(100, 0ms), gate);
+  // Six kills, the first after a completed checkpoint, each once the
+  // sources of the attempt then running emitted 5,000-40,000 records (at
+  // most 240,000 in all, below their 330,000: the kills land mid-stream as
+  // a rule, and at the latest while the sources hold at their end).
+  kill_plan plan;
+  plan.kills = 6;
+  plan.seed = 7;
+  plan.min_records = 5'000;
+  plan.max_records = 40'000;
+  plan.after_a_checkpoint = true;
+  auto kills = kill_randomly(run.job, *gate, plan);
+  gate->release();
   auto result = run.job.wait_for(120s);
   BOOST_REQUIRE_MESSAGE(result, "the job did not end within 120 s");
   BOOST_REQUIRE_MESSAGE(result->status == job_status::finished, result->message);
-  BOOST_TEST_MESSAGE(c << ": " << kills << " kills, " << result->restarts.restarts
+  BOOST_TEST_MESSAGE(c << ": " << kills.kills << " kills (" << kills.at_the_end
+                       << " at the end of input), " << result->restarts.restarts
                        << " restarts, downtime " << result->restarts.downtime.count() << " ms");
-  BOOST_CHECK_GE(kills, 3u);
-  BOOST_CHECK_EQUAL(result->restarts.restarts, kills);
+  // Every scheduled kill landed on the running job and cost one restart.
+  BOOST_CHECK_EQUAL(kills.kills, plan.kills);
+  BOOST_CHECK_EQUAL(result->restarts.restarts, plan.kills);
   BOOST_CHECK_MESSAGE(result->restarts.last_failure.find("kill") != std::string::npos,
                       result->restarts.last_failure);
-  // The last attempt restored a checkpoint taken mid-stream: its sums
-  // processed only what came after it (a restart from scratch would
-  // reprocess everything and still end with the right counts).
+  // The last attempt restored a checkpoint: its sums processed only what
+  // came after it (a restart from scratch would reprocess everything and
+  // still end with the right counts).
   BOOST_CHECK_GT(result->restarts.restored_checkpoint, 0u);
   uint64_t last_attempt_in = 0;
   for (auto& m : result->subtasks)
@@ -145,11 +175,18 @@ BOOST_AUTO_TEST_CASE(a_kill_before_the_first_checkpoint_restarts_from_scratch) {
   temp_dir dir;
   keyed_count_options o;
   auto cfg = retain_all(dir.path, 60'000ms); // no checkpoint before the end
-  auto run = start_keyed_count(o, cfg, restart_config::fixed_delay(3, 0ms));
+  // The sources are gated: the kill lands before the end of input.
+  auto gate = std::make_shared<source_gate>(4);
+  auto run = start_gated_keyed_count(o, cfg, restart_config::fixed_delay(3, 0ms), gate);
   wait_until_processing(run, 0);
-  auto subtasks = subtasks_of(*run.env, run.job);
+  auto subtasks = subtasks_of(run.job);
   BOOST_REQUIRE(!subtasks.empty());
   caf::anon_send_exit(subtasks.back(), caf::exit_reason::kill);
+  BOOST_REQUIRE_MESSAGE(poll_until([&] { return run.job.restart_stats().restarts >= 1
+                                                || run.job.wait_for(0ms).has_value(); },
+                                   60s),
+                        "no restart within 60 s after the kill");
+  gate->release();
   auto result = run.job.wait_for(60s);
   BOOST_REQUIRE(result);
   BOOST_REQUIRE_MESSAGE(result->status == job_status::finished, result->message);
@@ -169,7 +206,7 @@ BOOST_AUTO_TEST_CASE(the_job_fails_with_the_cause_when_the_strategy_gives_up) {
   for (int k = 0; k < 2; ++k) {
     wait_until_processing(run, run.probe->seen.load()); // this attempt runs
     auto before = run.job.restart_stats().restarts;
-    auto subtasks = subtasks_of(*run.env, run.job);
+    auto subtasks = subtasks_of(run.job);
     BOOST_REQUIRE(!subtasks.empty());
     caf::anon_send_exit(subtasks.front(), caf::exit_reason::kill);
     if (k == 0)
@@ -193,10 +230,10 @@ BOOST_AUTO_TEST_CASE(failure_rate_exhaustion_fails_the_job_with_the_cause) {
   auto run = start_keyed_count(o, retain_all(dir.path, 30ms),
                                restart_config::failure_rate(1, std::chrono::minutes{1}, 0ms));
   wait_until_processing(run, 0);
-  caf::anon_send_exit(subtasks_of(*run.env, run.job).back(), caf::exit_reason::kill);
+  caf::anon_send_exit(subtasks_of(run.job).back(), caf::exit_reason::kill);
   BOOST_REQUIRE(poll_until([&] { return run.job.restart_stats().restarts == 1; }, 60s));
   wait_until_processing(run, run.probe->seen.load()); // the restarted attempt runs
-  caf::anon_send_exit(subtasks_of(*run.env, run.job).back(), caf::exit_reason::kill);
+  caf::anon_send_exit(subtasks_of(run.job).back(), caf::exit_reason::kill);
   auto result = run.job.wait_for(60s);
   BOOST_REQUIRE_MESSAGE(result, "the job did not fail");
   BOOST_CHECK(result->status == job_status::failed);

@@ -28,7 +28,7 @@ BOOST_AUTO_TEST_CASE(a_stuck_subtask_is_failed_by_the_heartbeat_timeout) {
   checkpoint_config cfg;
   cfg.interval = 20ms;
   env.set_checkpoint_config(cfg);
-  env.set_restart_config(restart_config::fixed_delay(3, 0ms));
+  env.set_restart_strategy(restart_config::fixed_delay(3, 0ms));
   click_source_options opts;
   opts.count = 4000;
   opts.rate = 4000;

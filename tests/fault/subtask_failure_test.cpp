@@ -4,7 +4,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/job_master.hpp"
+#include "actors/job/job_master.hpp"
 #include "operators/environment.hpp"
 
 namespace {

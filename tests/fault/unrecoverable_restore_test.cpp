@@ -94,7 +94,7 @@ std::unique_ptr<environment> make_env(const fs::path& dir, uint32_t parallelism)
   pc.parallelism = parallelism;
   auto env = std::make_unique<environment>(pc);
   env->set_checkpoint_config(retain_all(dir, 20ms));
-  env->set_restart_config(restart_config::fixed_delay(100, 10ms));
+  env->set_restart_strategy(restart_config::fixed_delay(100, 10ms));
   return env;
 }
 

@@ -135,7 +135,7 @@ inline std::unique_ptr<environment> make_env(const std::filesystem::path& dir,
   state.backend = backend;
   state.local_dir = (dir / "lmdb").string();
   env->set_state_config(state);
-  env->set_restart_config(restart_config::fixed_delay(100, std::chrono::milliseconds{0}));
+  env->set_restart_strategy(restart_config::fixed_delay(100, std::chrono::milliseconds{0}));
   return env;
 }
 

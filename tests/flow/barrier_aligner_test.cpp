@@ -1,7 +1,7 @@
 // Barrier alignment decisions as a plain class: which channel to block,
 // when checkpoint n is complete, what a newer barrier or a finished input
 // changes.
-#include "actors/barrier_aligner.hpp"
+#include "actors/subtask/barrier_aligner.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "actors/credit_window.hpp"
-#include "actors/input_queues.hpp"
+#include "actors/subtask/credit_window.hpp"
+#include "actors/subtask/input_queues.hpp"
 
 using namespace sluice;
 

@@ -1,6 +1,6 @@
 // Actor source and actor sink: a job embedded in a host's actor system,
 // fed by host actors and delivering to host actors. Also the inlet queue
-// (actors/inlet.hpp) and the inlet actor's backpressure on their own.
+// (actors/subtask/inlet.hpp) and the inlet actor's backpressure on their own.
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -19,8 +19,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/actor_io.hpp"
-#include "actors/system_config.hpp"
+#include "actors/contract/actor_io.hpp"
+#include "actors/config/system_config.hpp"
 #include "operators/environment.hpp"
 
 namespace bdata = boost::unit_test::data;

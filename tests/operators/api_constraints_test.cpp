@@ -6,8 +6,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
+#include "operators/environment.hpp"
 #include "operators/stream.hpp"
 
 namespace {
@@ -70,6 +72,20 @@ static_assert(!can_aggregate<windowed, no_merge>);
 static_assert(!can_aggregate<windowed, int>);
 static_assert(window_aggregate<sum_agg, int64_t>);
 static_assert(!window_aggregate<sum_agg, std::pair<int, int>>);
+
+// One way to set each thing on the environment: the option groups are set
+// whole through their set_* call; the accessors only read.
+template <class T>
+constexpr bool read_only = std::is_const_v<std::remove_reference_t<T>>;
+static_assert(read_only<decltype(std::declval<environment&>().config())>);
+static_assert(read_only<decltype(std::declval<environment&>().checkpointing())>);
+static_assert(read_only<decltype(std::declval<environment&>().state())>);
+static_assert(read_only<decltype(std::declval<environment&>().restart())>);
+template <class E>
+concept has_shortcut_setters = requires(E& e) { e.enable_checkpointing(std::chrono::seconds{1}); }
+                               || requires(E& e) { e.set_restart_config(restart_config{}); }
+                               || requires(E& e) { e.set_state_backend(state_backend_kind::lmdb); };
+static_assert(!has_shortcut_setters<environment>);
 
 } // namespace
 

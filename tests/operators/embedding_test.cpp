@@ -6,7 +6,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/system_config.hpp"
+#include "actors/config/system_config.hpp"
 #include "operators/environment.hpp"
 
 namespace {

@@ -443,7 +443,9 @@ BOOST_AUTO_TEST_CASE(a_restarted_job_replays_from_the_checkpointed_offsets_exact
   auto expected = make_dir(dir.path, 6, 1500);
   sluice::environment env;
   env.set_parallelism(2).set_batch_size(32);
-  env.enable_checkpointing(std::chrono::milliseconds{20});
+  auto checkpoints = env.checkpointing();
+  checkpoints.interval = std::chrono::milliseconds{20};
+  env.set_checkpoint_config(checkpoints);
   env.set_restart_strategy(sluice::restart_config::fixed_delay(2, std::chrono::milliseconds{0}));
   auto failed = std::make_shared<std::atomic<bool>>(false);
   auto out = sluice::read_text_file(env, {dir.path.string()}, 2)

@@ -9,7 +9,7 @@
 #include <set>
 #include <vector>
 
-#include "actors/operator.hpp"
+#include "actors/contract/operator.hpp"
 #include "operators/index_splits.hpp"
 #include "snapshot/state_codec.hpp"
 

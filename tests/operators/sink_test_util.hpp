@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/operator_chain.hpp"
+#include "actors/subtask/operator_chain.hpp"
 #include "snapshot/operator_state_redistribution.hpp"
 
 namespace sluice::testing {

@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "actors/operator_chain.hpp"
+#include "actors/subtask/operator_chain.hpp"
 #include "operators/sinks.hpp"
 
 namespace {

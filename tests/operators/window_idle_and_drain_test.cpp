@@ -89,7 +89,10 @@ std::pair<int64_t, int64_t> stop_windows(savepoint_mode mode) {
   auto entered = std::make_shared<std::atomic<int64_t>>(0);
   auto counted = std::make_shared<std::atomic<int64_t>>(0);
   environment env;
-  env.set_parallelism(1).enable_checkpointing(50ms);
+  env.set_parallelism(1);
+  auto checkpoints = env.checkpointing();
+  checkpoints.interval = 50ms;
+  env.set_checkpoint_config(checkpoints);
   env.click_events(opts)
     .map([entered](const event& e) {
       ++*entered;

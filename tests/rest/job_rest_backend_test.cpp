@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <list>
 #include <optional>
-#include <thread>
 
 #include "actors/rest/job_rest_backend.hpp"
 #include "tests/checkpoint/coordinator_test_util.hpp"
@@ -381,7 +380,17 @@ BOOST_AUTO_TEST_CASE(operation_records_are_bounded_oldest_finished_first) {
   f.start(slow_cfg, slow);
   auto slow_base = f.base;
   BOOST_REQUIRE_MESSAGE(f.listed_as("RUNNING"), "listed as '" << f.listed_status() << "'");
-  std::this_thread::sleep_for(300ms); // the backlog builds up
+  // The backlog builds up: wait until the sinks finished two batches (the
+  // event, not a sleep). Records through source, sum and sink show the job
+  // was deployed and processes (a savepoint while a subtask is not running
+  // yet is refused), and a sink batch takes 200 ms, in which the sources
+  // (hundreds of batches per second) fill every channel up to the sinks to
+  // its credit limit: the savepoint's barrier then queues behind seconds of
+  // sink work (3.6-5.8 s measured, while the IN_PROGRESS check below comes
+  // within 10 ms of the trigger).
+  BOOST_REQUIRE_MESSAGE(testing::poll_until([&] { return f.run->probe->seen.load() >= 2 * 64; },
+                                            60s),
+                        "the sinks took no two batches within 60 s");
   auto body = R"({"target-directory": ")" + (f.dir.path / "sp").string() + R"("})";
   auto pending = f.trigger(slow_base + "/savepoints", body);
   BOOST_REQUIRE(is_rest_id(pending));

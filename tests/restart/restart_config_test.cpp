@@ -16,9 +16,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
-#include "actors/system_config.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/config/system_config.hpp"
 #include "operators/environment.hpp"
 #include "sluice_defaults.hpp"
 #include "tests/actors/system_config_test_util.hpp"
@@ -434,13 +434,15 @@ BOOST_AUTO_TEST_CASE(environment_refuses_an_invalid_resolved_config_before_runni
   environment env;
   env.set_restart_strategy(restart_config::fixed_delay(3, 1s));
   BOOST_CHECK(env.restart().type == restart_strategy_type::fixed_delay);
-  env.set_restart_strategy(restart_strategy_type::failure_rate);
+  env.set_restart_strategy(restart_config::failure_rate(3, 5min, 10s));
   BOOST_CHECK(env.restart().type == restart_strategy_type::failure_rate);
   auto cfg = restart_config{};
   cfg.type.reset();
   cfg.attempts = 0;
-  env.set_restart_config(cfg);
-  env.enable_checkpointing(1s); // default type: exponential-delay, attempts must be >= 1
+  env.set_restart_strategy(cfg);
+  auto checkpoints = env.checkpointing();
+  checkpoints.interval = 1s; // default type: exponential-delay, attempts must be >= 1
+  env.set_checkpoint_config(checkpoints);
   env.from_collection(std::vector<int>{1, 2, 3}).collect();
   try {
     env.execute("refused");

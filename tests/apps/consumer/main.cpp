@@ -9,9 +9,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/embedding.hpp"
-#include "actors/error.hpp"
-#include "actors/system_config.hpp"
+#include "actors/embedding/embedding.hpp"
+#include "actors/contract/error.hpp"
+#include "actors/config/system_config.hpp"
 #include "operators/environment.hpp"
 #include "sluice_defaults.hpp"
 #include "snapshot.capnp.h"
