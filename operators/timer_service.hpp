@@ -196,3 +196,6 @@ private:
 };
 
 } // namespace sluice
+
+// The common key and window types' state tables are compiled once, in the library.
+#include "operators/common_timer_tables.hpp"

@@ -445,3 +445,6 @@ private:
 };
 
 } // namespace sluice
+
+// The common value types' tables are compiled once, in the library.
+#include "snapshot/common_state_tables.hpp"

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
@@ -91,6 +92,10 @@ struct deployment {
   /// Where the asynchronous part of a snapshot writes state files (null:
   /// acks carry no state, as in protocol tests with a fake coordinator).
   std::shared_ptr<checkpoint_storage> storage;
+  /// The job's snapshot writers, a bounded pool the asynchronous part of
+  /// every snapshot runs on (actors/subtask/async_snapshot.hpp); null in
+  /// tests that deploy subtasks by hand (a thread per snapshot then).
+  caf::actor snapshot_writers;
   /// Unaligned checkpoints (exactly-once only): barriers overtake in-flight
   /// data, which is persisted as channel state. With `aligned_timeout` > 0
   /// an alignment switches to unaligned after that long.

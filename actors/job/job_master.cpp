@@ -7,6 +7,7 @@
 
 #include "actors/checkpoint/checkpoint_coordinator.hpp"
 #include "actors/contract/error.hpp"
+#include "actors/subtask/async_snapshot.hpp"
 #include "actors/subtask/subtask.hpp"
 #include "actors/subtask/subtask_restore.hpp"
 
@@ -280,6 +281,13 @@ void deploy_attempt(self_ptr self) {
     st.coordinator = self->spawn<caf::detached + caf::monitored>(
       checkpoint_coordinator, plan, st.board, st.storage, st.attempt, st.subtasks,
       caf::actor_cast<caf::actor>(self));
+  if (st.storage && !st.snapshot_writers) {
+    st.snapshot_writers = spawn_snapshot_writers(self->system(), snapshot_writer_threads);
+    // Whatever way the master ends, its writers end with it.
+    self->attach_functor([writers = st.snapshot_writers](const caf::error&) {
+      caf::anon_send_exit(writers, caf::exit_reason::user_shutdown);
+    });
+  }
   auto& cp = plan->checkpointing;
   // Who sends on each input channel: credits flow back along these.
   std::vector<std::vector<std::vector<input_channel_spec>>> inputs(plan->vertices.size());
@@ -325,6 +333,7 @@ void deploy_attempt(self_ptr self) {
       if (st.coordinator) {
         dep->coordinator = st.coordinator.address();
         dep->storage = st.storage;
+        dep->snapshot_writers = st.snapshot_writers;
         dep->barriers = cp.mode == checkpointing_mode::at_least_once
                           ? barrier_handling::at_least_once
                           : barrier_handling::aligned;

@@ -73,6 +73,9 @@ struct job_master_state {
   /// The checkpoint coordinator (null when checkpointing is off) and where
   /// checkpoints go.
   coordinator_actor coordinator;
+  /// The job's snapshot writers (with checkpointing): spawned with the
+  /// coordinator, ended when the master terminates.
+  caf::actor snapshot_writers;
   std::shared_ptr<checkpoint_storage> storage;
   /// Aimed faults, handed to every subtask (may be null).
   std::shared_ptr<fault_points> faults;

@@ -91,23 +91,78 @@ void write_snapshot(snapshot_task& task) {
   }
 }
 
-void spawn_async_snapshot(caf::actor_system& sys, std::shared_ptr<snapshot_task> task) {
-  task->storage->begin_writer();
-  sys.spawn<caf::detached>([task](caf::event_based_actor* self) {
-    auto started = std::chrono::steady_clock::now();
-    try {
-      write_snapshot(*task);
-      task->ack.async_ns = (std::chrono::steady_clock::now() - started).count();
-      self->send(task->coordinator, task->ack);
-    } catch (const std::exception& e) {
-      self->send(task->coordinator,
-                 decline_msg{task->ack.attempt, task->ack.checkpoint_id, task->ack.vertex,
-                             task->ack.subtask_index,
-                             checkpoint_failure_reason::checkpoint_async_exception,
-                             "asynchronous part of checkpoint "
-                               + std::to_string(task->ack.checkpoint_id) + " failed: " + e.what()});
-    }
+namespace {
+
+/// A task handed to a writer; ends the storage's writer registration when
+/// it is destroyed, whether it was written or dropped unprocessed.
+struct queued_snapshot {
+  explicit queued_snapshot(std::shared_ptr<snapshot_task> t) : task(std::move(t)) {
+    task->storage->begin_writer();
+  }
+  queued_snapshot(const queued_snapshot&) = delete;
+  queued_snapshot& operator=(const queued_snapshot&) = delete;
+  ~queued_snapshot() {
     task->storage->end_writer();
+  }
+  std::shared_ptr<snapshot_task> task;
+};
+
+using queued_snapshot_ptr = std::shared_ptr<queued_snapshot>;
+
+} // namespace
+} // namespace sluice
+
+// Local only (the writers live in the job's process).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::queued_snapshot_ptr)
+
+namespace sluice {
+namespace {
+
+/// Writes the task's files, then acks (or declines) to the coordinator.
+void write_and_report(snapshot_task& task) {
+  auto started = std::chrono::steady_clock::now();
+  try {
+    write_snapshot(task);
+    task.ack.async_ns = (std::chrono::steady_clock::now() - started).count();
+    caf::anon_send(task.coordinator, task.ack);
+  } catch (const std::exception& e) {
+    caf::anon_send(task.coordinator,
+                   decline_msg{task.ack.attempt, task.ack.checkpoint_id, task.ack.vertex,
+                               task.ack.subtask_index,
+                               checkpoint_failure_reason::checkpoint_async_exception,
+                               "asynchronous part of checkpoint "
+                                 + std::to_string(task.ack.checkpoint_id)
+                                 + " failed: " + e.what()});
+  }
+}
+
+caf::behavior snapshot_writer(caf::event_based_actor* self) {
+  self->set_exit_handler([self](caf::exit_msg& m) {
+    if (m.reason) // the pool ends: quit, dropping what is queued
+      self->quit(std::move(m.reason));
+  });
+  return {
+    [](const queued_snapshot_ptr& q) { write_and_report(*q->task); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_snapshot_writers(caf::actor_system& sys, size_t n) {
+  auto factory = [&sys] { return sys.spawn<caf::detached>(snapshot_writer); };
+  return caf::actor_pool::make(sys.dummy_execution_unit(), std::max<size_t>(n, 1), factory,
+                               caf::actor_pool::round_robin());
+}
+
+void run_async_snapshot(caf::actor_system& sys, const caf::actor& writers,
+                        std::shared_ptr<snapshot_task> task) {
+  auto queued = std::make_shared<queued_snapshot>(std::move(task));
+  if (writers) {
+    caf::anon_send(writers, std::move(queued));
+    return;
+  }
+  sys.spawn<caf::detached>([queued](caf::event_based_actor* self) {
+    write_and_report(*queued->task);
     self->quit();
   });
 }

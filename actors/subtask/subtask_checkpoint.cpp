@@ -118,7 +118,7 @@ bool dispatch(subtask_self self, std::shared_ptr<snapshot_task> task) {
                           && std::all_of(task->operators.begin(), task->operators.end(),
                                          [](auto& op) { return op.empty(); });
   if (task->storage && !nothing_to_write) {
-    spawn_async_snapshot(self->system(), std::move(task));
+    run_async_snapshot(self->system(), self->state.dep->snapshot_writers, std::move(task));
     return !killed_at(self, fault_point::async_snapshot);
   }
   caf::anon_send(task->coordinator, task->ack);

@@ -398,3 +398,6 @@ private:
 };
 
 } // namespace sluice
+
+// The common key and window types' state tables are compiled once, in the library.
+#include "operators/windows/common_window_tables.hpp"

@@ -7,6 +7,14 @@
 
 #include "tests/checkpoint/checkpoint_test_util.hpp"
 
+#include <fstream>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/subtask/async_snapshot.hpp"
+#include "tests/poll_until.hpp"
+
 using namespace sluice;
 using namespace sluice::testing;
 using namespace std::chrono_literals;
@@ -66,6 +74,52 @@ BOOST_AUTO_TEST_CASE(processing_continues_while_state_files_are_written) {
   }
   BOOST_CHECK(slow_async);
   BOOST_CHECK_GE(first.end_to_end_duration, 2s);
+}
+
+namespace {
+
+/// Threads of this process (Linux: /proc/self/status).
+int threads_now() {
+  std::ifstream in{"/proc/self/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Threads:", 0) == 0)
+      return std::stoi(line.substr(8));
+  return -1;
+}
+
+} // namespace
+
+// The asynchronous parts of snapshots run on the job's bounded pool of
+// writers: 40 snapshots on a pool of 2 add exactly the pool's 2 threads to
+// the process (one detached actor per snapshot, as before, would start 40),
+// every task ends its writer registration, and ending the pool ends its
+// threads.
+BOOST_AUTO_TEST_CASE(snapshots_run_on_a_bounded_pool_of_writer_threads) {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 2);
+  caf::actor_system sys{cfg};
+  auto storage = checkpoint_storage::memory("writers-test");
+  auto acks = std::make_shared<std::atomic<int>>(0);
+  auto coordinator = sys.spawn([acks](caf::event_based_actor*) -> caf::behavior {
+    return {[acks](const ack_msg&) { ++*acks; }};
+  });
+  auto base = threads_now();
+  BOOST_REQUIRE_GT(base, 0);
+  auto writers = spawn_snapshot_writers(sys, 2);
+  for (uint64_t id = 1; id <= 40; ++id) {
+    auto task = std::make_shared<snapshot_task>();
+    task->storage = storage;
+    task->coordinator = coordinator;
+    task->ack.checkpoint_id = id;
+    run_async_snapshot(sys, writers, std::move(task));
+  }
+  BOOST_REQUIRE(poll_until([&] { return acks->load() == 40; }, 30s));
+  BOOST_CHECK_EQUAL(threads_now() - base, 2);
+  BOOST_CHECK(storage->wait_for_writers(5s)); // every task ended its registration
+  caf::anon_send_exit(writers, caf::exit_reason::user_shutdown);
+  BOOST_CHECK(poll_until([&] { return threads_now() == base; }, 30s));
+  caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

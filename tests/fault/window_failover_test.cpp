@@ -96,40 +96,6 @@ private:
   map_state<int64_t, int64_t>* counts_ = nullptr;
 };
 
-/// window_failover_util.hpp's build_job (the same graph and uids) with the
-/// click source (2 subtasks) behind `gate`: the job cannot end before the
-/// test releases it.
-void build_gated_job(environment& env, shape what, const click_source_options& opts,
-                     const std::filesystem::path& out, std::shared_ptr<source_gate> gate) {
-  auto source = env.add_source<event>("click-source", [opts, gate] {
-    return std::make_unique<gated_source>(std::make_unique<click_source>(opts), gate);
-  });
-  source.uid("clicks").parallelism(2);
-  auto keyed = source
-                 .assign_timestamps_and_watermarks(
-                   watermark_strategy<event>::for_monotonous_timestamps().with_timestamp_assigner(
-                     [](const event& e) { return e.timestamp; }))
-                 .uid("timestamps")
-                 .parallelism(2)
-                 .key_by(by_user{});
-  stream<window_count> counts = [&] {
-    switch (what) {
-      case shape::tumbling_reduce:
-        return tumbling_counts(keyed);
-      case shape::sliding_process:
-        return sliding_counts(keyed);
-      default:
-        return timer_counts(keyed);
-    }
-  }();
-  counts.map([](const window_count& w) { return line_of(w); })
-    .uid("lines")
-    .rebalance()
-    .then<std::string>(
-      "file-sink", [out] { return std::make_unique<transactional_file_sink<std::string>>(out); })
-    .uid("file-sink");
-}
-
 } // namespace
 
 namespace sluice::window_failover_test {
@@ -154,7 +120,11 @@ BOOST_DATA_TEST_CASE(killed_subtasks_leave_every_window_result_committed_once,
   auto opts = clicks();
   auto env = make_env(dir.path, 2, c.backend);
   auto gate = std::make_shared<source_gate>(2);
-  build_gated_job(*env, c.what, opts, out, gate);
+  // The click source behind `gate`: the job cannot end before the test
+  // releases it.
+  build_job(*env, c.what, opts, out, [opts, gate] {
+    return std::make_unique<gated_source>(std::make_unique<click_source>(opts), gate);
+  });
   auto job = env->execute_async("windows-under-kills");
   // 10 kills, each once the source of the attempt then running emitted
   // 5,000-14,000 records (at most 140,000 in all, below its 200,000: the

@@ -90,11 +90,16 @@ inline std::vector<std::string> reference(shape what, const click_source_options
   return lines;
 }
 
+/// The job: the click source (2 subtasks), the windows of `what`, lines
+/// into a transactional file sink at `out`. `source`, when set, makes the
+/// source's operator instead of a plain click_source of `opts` (a test
+/// wraps it, e.g. in a gated_source); the graph and uids stay the same.
 inline void build_job(environment& env, shape what, const click_source_options& opts,
-               const std::filesystem::path& out) {
+                      const std::filesystem::path& out, operator_factory source_op = {}) {
   // The click source cannot rescale: it keeps parallelism 2, the windows
   // take the environment's.
-  auto source = env.click_events(opts);
+  auto source = source_op ? env.add_source<event>("click-source", std::move(source_op))
+                          : env.click_events(opts);
   source.uid("clicks").parallelism(2);
   auto keyed = source
                  .assign_timestamps_and_watermarks(
