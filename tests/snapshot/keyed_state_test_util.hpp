@@ -42,4 +42,27 @@ void check_mismatch(F f, std::initializer_list<const char*> words) {
   }
 }
 
+/// A snapshot restored at each of three subtasks' key group ranges (of
+/// max_p): `restore(range)` makes the backend, `check(backend)` checks the
+/// entries it should hold, `state_of(backend)` is the state counted. Each
+/// holds fewer than `expected` entries and none outside its range, and
+/// together they hold every one once (the ranges are disjoint).
+template <class Restore, class Check, class StateOf>
+void check_restore_in_three_ranges(size_t expected, Restore restore, Check check,
+                                   StateOf state_of) {
+  size_t total = 0;
+  for (uint32_t i = 0; i < 3; ++i) {
+    auto range = key_group_range_for_operator(max_p, 3, i);
+    auto restored = restore(range);
+    check(restored);
+    auto& state = state_of(restored);
+    BOOST_CHECK(state.size() < expected);
+    for (uint32_t kg = 0; kg < max_p; ++kg)
+      if (!range.contains(kg))
+        BOOST_CHECK_EQUAL(state.size_in_key_group(kg), 0u);
+    total += state.size();
+  }
+  BOOST_CHECK_EQUAL(total, expected);
+}
+
 } // namespace sluice::keyed_state_test

@@ -113,19 +113,10 @@ BOOST_DATA_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups, SLUICE_
   keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
-  size_t total = 0;
-  for (uint32_t i = 0; i < 3; ++i) {
-    auto range = key_group_range_for_operator(max_p, 3, i);
-    auto restored = restore(contents, range, kind);
-    check_lists(restored, expected);
-    auto& events = restored.get_state(events_desc);
-    BOOST_CHECK(events.size() < expected.size());
-    for (uint32_t kg = 0; kg < max_p; ++kg)
-      if (!range.contains(kg))
-        BOOST_CHECK_EQUAL(events.size_in_key_group(kg), 0u);
-    total += events.size();
-  }
-  BOOST_CHECK_EQUAL(total, expected.size()); // disjoint ranges hold every key once
+  check_restore_in_three_ranges(
+    expected.size(), [&](key_group_range range) { return restore(contents, range, kind); },
+    [&](keyed_state_backend& restored) { check_lists(restored, expected); },
+    [&](keyed_state_backend& restored) -> auto& { return restored.get_state(events_desc); });
 }
 
 BOOST_DATA_TEST_CASE(snapshot_is_a_copy, SLUICE_BACKENDS, kind) {

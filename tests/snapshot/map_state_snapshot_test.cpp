@@ -92,19 +92,10 @@ BOOST_DATA_TEST_CASE(restore_at_smaller_range_keeps_only_its_key_groups, SLUICE_
   keyed_state_backend b{max_p, whole, backend_test::options(kind)};
   auto expected = fill(b);
   auto contents = write_and_load(*b.snapshot());
-  size_t total = 0;
-  for (uint32_t i = 0; i < 3; ++i) {
-    auto range = key_group_range_for_operator(max_p, 3, i);
-    auto restored = restore(contents, range, kind);
-    check_maps(restored, expected);
-    auto& clicks = restored.get_state(clicks_desc);
-    BOOST_CHECK(clicks.size() < expected.size());
-    for (uint32_t kg = 0; kg < max_p; ++kg)
-      if (!range.contains(kg))
-        BOOST_CHECK_EQUAL(clicks.size_in_key_group(kg), 0u);
-    total += clicks.size();
-  }
-  BOOST_CHECK_EQUAL(total, expected.size());
+  check_restore_in_three_ranges(
+    expected.size(), [&](key_group_range range) { return restore(contents, range, kind); },
+    [&](keyed_state_backend& restored) { check_maps(restored, expected); },
+    [&](keyed_state_backend& restored) -> auto& { return restored.get_state(clicks_desc); });
 }
 
 BOOST_DATA_TEST_CASE(snapshot_is_a_copy, SLUICE_BACKENDS, kind) {
