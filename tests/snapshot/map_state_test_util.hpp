@@ -14,6 +14,20 @@
 #include <string>
 
 namespace sluice::map_state_test {
+using clicks_state = map_state<std::string, int64_t>;
+} // namespace sluice::map_state_test
+
+// The "clicks" state's tables (with and without time-to-live), compiled once
+// for the map tests in map_state_tables.cpp instead of in each of their
+// units (see snapshot/common_state_tables.hpp).
+#define SLUICE_CLICKS_TABLES(EXTERN)                                                 \
+  SLUICE_STATE_TABLES(EXTERN, sluice::map_state_test::clicks_state::stored_type,    \
+                      sluice::map_state_test::clicks_state::codec)                  \
+  EXTERN template class sluice::map_state<std::string, int64_t>;
+
+SLUICE_CLICKS_TABLES(extern)
+
+namespace sluice::map_state_test {
 
 inline const map_state_descriptor<std::string, int64_t> clicks_desc{"clicks"};
 
