@@ -20,10 +20,10 @@ using clock_type = std::chrono::steady_clock;
 using asio::ip::tcp;
 
 /// Bytes per read_some.
-constexpr size_t chunk_size = 64 * 1024;
+constexpr size_t socket_chunk_size = 64 * 1024;
 
 /// Reads per step at most (a cancel lands between steps).
-constexpr size_t max_chunks_per_step = 16;
+constexpr size_t socket_max_chunks_per_step = 16;
 
 std::chrono::microseconds until(clock_type::time_point t) {
   auto left = std::chrono::duration_cast<std::chrono::microseconds>(t - clock_type::now());
@@ -57,7 +57,7 @@ struct socket_source::impl {
   bool eof = false;
   std::string buf;
   size_t begin = 0;
-  std::vector<char> chunk = std::vector<char>(chunk_size);
+  std::vector<char> chunk = std::vector<char>(socket_chunk_size);
 
   std::string where() const {
     return "socket source " + opts.host + ":" + std::to_string(opts.port);
@@ -244,7 +244,7 @@ source_step socket_source::emit_next(operator_context& ctx, size_t max_records) 
   std::vector<std::string> out;
   s.take_records(out, max_records);
   bool got = false;
-  for (size_t i = 0; i < max_chunks_per_step && out.size() < max_records && !s.eof; ++i) {
+  for (size_t i = 0; i < socket_max_chunks_per_step && out.size() < max_records && !s.eof; ++i) {
     if (!s.read_chunk())
       break;
     got = true;

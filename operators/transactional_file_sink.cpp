@@ -20,29 +20,22 @@ namespace {
 /// Flush the write buffer once it holds this much.
 constexpr size_t flush_threshold = 64 * 1024;
 
-[[noreturn]] void fail(ec code, const fs::path& path, const std::string& what, int err = 0) {
-  auto msg = path.string() + ": " + what;
-  if (err != 0)
-    msg += std::string{": "} + std::strerror(err);
-  throw exception(code, msg);
-}
-
 /// Size of the regular file at `path`, or -1 when it does not exist.
 int64_t file_size_or_missing(const fs::path& path) {
   struct ::stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT)
       return -1;
-    fail(ec::io_error, path, "cannot stat", errno);
+    throw_file_error(ec::io_error, path, "cannot stat", errno);
   }
   if (!S_ISREG(st.st_mode))
-    fail(ec::corrupt_file, path, "not a regular file");
+    throw_file_error(ec::corrupt_file, path, "not a regular file");
   return static_cast<int64_t>(st.st_size);
 }
 
 void check_size(const fs::path& path, int64_t size, const file_transaction& txn) {
   if (size != static_cast<int64_t>(txn.bytes))
-    fail(ec::corrupt_file, path,
+    throw_file_error(ec::corrupt_file, path,
          "holds " + std::to_string(size) + " bytes, transaction " + txn.id + " pre-committed "
            + std::to_string(txn.bytes));
 }
@@ -55,7 +48,7 @@ std::vector<std::string> names_in(const fs::path& dir) {
        it.increment(err))
     result.push_back(it->path().filename().string());
   if (err && err != std::errc::no_such_file_or_directory)
-    fail(ec::io_error, dir, "cannot list", err.value());
+    throw_file_error(ec::io_error, dir, "cannot list", err.value());
   return result;
 }
 
@@ -80,7 +73,7 @@ void transactional_file_writer::ensure_directories() {
   std::error_code err;
   fs::create_directories(dir_ / in_progress_dir_name, err);
   if (err)
-    fail(ec::io_error, dir_ / in_progress_dir_name, "cannot create", err.value());
+    throw_file_error(ec::io_error, dir_ / in_progress_dir_name, "cannot create", err.value());
   directories_ready_ = true;
 }
 
@@ -93,7 +86,7 @@ void transactional_file_writer::append(file_transaction& txn, std::string_view d
       throw exception(ec::invalid_argument, "transactional file sink: transaction " + txn.id
                                               + " written while " + open_id_ + " is open");
     if (txn.bytes != 0)
-      fail(ec::invalid_argument, in_progress_path(txn.id),
+      throw_file_error(ec::invalid_argument, in_progress_path(txn.id),
            "transaction " + txn.id + " written after its pre-commit");
     ensure_directories();
     out_ = std::make_unique<output_file>(in_progress_path(txn.id), true);
@@ -132,13 +125,13 @@ void transactional_file_writer::commit(const file_transaction& txn) {
   if (size >= 0) {
     check_size(from, size, txn);
     if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT)
-      fail(ec::io_error, to, "cannot rename " + from.string() + " to it", errno);
+      throw_file_error(ec::io_error, to, "cannot rename " + from.string() + " to it", errno);
     sync_directory(dir_);
   }
   // Committed now or before (idempotent): the part file must be there.
   auto committed = file_size_or_missing(to);
   if (committed < 0)
-    fail(ec::io_error, to,
+    throw_file_error(ec::io_error, to,
          "transaction " + txn.id + " has neither an in-progress nor a committed file: "
            + std::to_string(txn.lines) + " pre-committed lines are lost");
   check_size(to, committed, txn);
@@ -152,7 +145,7 @@ void transactional_file_writer::abort(const file_transaction& txn) {
   }
   auto path = in_progress_path(txn.id);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    fail(ec::io_error, path, "cannot remove", errno);
+    throw_file_error(ec::io_error, path, "cannot remove", errno);
 }
 
 size_t transactional_file_writer::remove_leftovers(const std::vector<std::string>& prefixes) {
@@ -166,7 +159,7 @@ size_t transactional_file_writer::remove_leftovers(const std::vector<std::string
       continue;
     auto path = dir / name;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      fail(ec::io_error, path, "cannot remove leftover in-progress file", errno);
+      throw_file_error(ec::io_error, path, "cannot remove leftover in-progress file", errno);
     ++removed;
   }
   if (removed > 0)
@@ -197,7 +190,7 @@ std::vector<std::string> read_committed_lines(const fs::path& dir) {
     auto bytes = read_whole_file(dir / name);
     auto text = bytes.view();
     if (!text.empty() && text.back() != '\n')
-      fail(ec::corrupt_file, dir / name, "does not end with a complete line");
+      throw_file_error(ec::corrupt_file, dir / name, "does not end with a complete line");
     size_t start = 0;
     while (start < text.size()) {
       auto end = text.find('\n', start);

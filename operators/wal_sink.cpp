@@ -21,13 +21,6 @@ constexpr const char* marker_magic = "sluice-wal";
 constexpr const char* output_suffix = ".out";
 constexpr const char* marker_suffix = ".committed";
 
-[[noreturn]] void fail(ec code, const fs::path& path, const std::string& what, int err = 0) {
-  auto msg = path.string() + ": " + what;
-  if (err != 0)
-    msg += std::string{": "} + std::strerror(err);
-  throw exception(code, msg);
-}
-
 /// "<job>.<uid>-<subtask>": the name shared by a subtask's files.
 std::string base_name(const subtask_info& info, uint32_t subtask) {
   auto prefix = transaction_id_prefix(info, subtask);
@@ -55,23 +48,14 @@ std::optional<wal_committer::marker> read_marker_file(const fs::path& path) {
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT)
       return std::nullopt;
-    fail(ec::io_error, path, "cannot stat", errno);
+    throw_file_error(ec::io_error, path, "cannot stat", errno);
   }
   auto bytes = read_whole_file(path);
   auto m = parse_marker(bytes.view());
   if (!m)
-    fail(ec::corrupt_file, path, "malformed write-ahead sink marker");
+    throw_file_error(ec::corrupt_file, path, "malformed write-ahead sink marker");
   return m;
 }
-
-/// A POSIX file descriptor closed on scope exit.
-struct fd_guard {
-  int fd = -1;
-  ~fd_guard() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
 
 } // namespace
 
@@ -92,7 +76,7 @@ void wal_committer::ensure_directory() {
   std::error_code err;
   fs::create_directories(dir_, err);
   if (err)
-    fail(ec::io_error, dir_, "cannot create", err.value());
+    throw_file_error(ec::io_error, dir_, "cannot create", err.value());
   directory_ready_ = true;
 }
 
@@ -122,17 +106,17 @@ bool wal_committer::write(const subtask_info& info, uint32_t subtask, uint64_t c
   fd_guard f;
   f.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (f.fd < 0)
-    fail(ec::io_error, path, "cannot open", errno);
+    throw_file_error(ec::io_error, path, "cannot open", errno);
   struct ::stat st;
   if (::fstat(f.fd, &st) != 0)
-    fail(ec::io_error, path, "cannot stat", errno);
+    throw_file_error(ec::io_error, path, "cannot stat", errno);
   auto size = static_cast<uint64_t>(st.st_size);
   if (size < m.length)
-    fail(ec::corrupt_file, path,
+    throw_file_error(ec::corrupt_file, path,
          "holds " + std::to_string(size) + " bytes, its marker committed "
            + std::to_string(m.length));
   if (size > m.length && ::ftruncate(f.fd, static_cast<off_t>(m.length)) != 0)
-    fail(ec::io_error, path, "cannot truncate the uncommitted tail", errno);
+    throw_file_error(ec::io_error, path, "cannot truncate the uncommitted tail", errno);
   size_t done = 0;
   while (done < data.size()) {
     auto n = ::pwrite(f.fd, data.data() + done, data.size() - done,
@@ -140,11 +124,11 @@ bool wal_committer::write(const subtask_info& info, uint32_t subtask, uint64_t c
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
-      fail(ec::io_error, path, "cannot write", errno);
+      throw_file_error(ec::io_error, path, "cannot write", errno);
     done += static_cast<size_t>(n);
   }
   if (::fsync(f.fd) != 0)
-    fail(ec::io_error, path, "fsync failed", errno);
+    throw_file_error(ec::io_error, path, "fsync failed", errno);
   if (size == 0)
     sync_directory(dir_); // the file may be new
   write_marker(info, subtask, marker{checkpoint_id, m.length + data.size()});
@@ -158,16 +142,16 @@ void wal_committer::truncate_uncommitted(const subtask_info& info, uint32_t subt
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT && m.length == 0)
       return;
-    fail(ec::io_error, path, "cannot stat", errno);
+    throw_file_error(ec::io_error, path, "cannot stat", errno);
   }
   auto size = static_cast<uint64_t>(st.st_size);
   if (size < m.length)
-    fail(ec::corrupt_file, path,
+    throw_file_error(ec::corrupt_file, path,
          "holds " + std::to_string(size) + " bytes, its marker committed "
            + std::to_string(m.length));
   if (size > m.length) {
     if (::truncate(path.c_str(), static_cast<off_t>(m.length)) != 0)
-      fail(ec::io_error, path, "cannot truncate the uncommitted tail", errno);
+      throw_file_error(ec::io_error, path, "cannot truncate the uncommitted tail", errno);
   }
 }
 
@@ -193,7 +177,7 @@ std::vector<std::string> read_committed_wal_lines(const fs::path& dir) {
       names.push_back(name);
   }
   if (err && err != std::errc::no_such_file_or_directory)
-    fail(ec::io_error, dir, "cannot list", err.value());
+    throw_file_error(ec::io_error, dir, "cannot list", err.value());
   std::sort(names.begin(), names.end());
   std::vector<std::string> lines;
   for (auto& name : names) {
@@ -202,7 +186,7 @@ std::vector<std::string> read_committed_wal_lines(const fs::path& dir) {
     auto bytes = read_whole_file(dir / name);
     auto text = bytes.view();
     if (text.size() < m.length)
-      fail(ec::corrupt_file, dir / name,
+      throw_file_error(ec::corrupt_file, dir / name,
            "holds " + std::to_string(text.size()) + " bytes, its marker committed "
              + std::to_string(m.length));
     text = text.substr(0, m.length);
@@ -210,7 +194,7 @@ std::vector<std::string> read_committed_wal_lines(const fs::path& dir) {
     while (start < text.size()) {
       auto end = text.find('\n', start);
       if (end == std::string_view::npos)
-        fail(ec::corrupt_file, dir / name, "committed part ends inside a line");
+        throw_file_error(ec::corrupt_file, dir / name, "committed part ends inside a line");
       lines.emplace_back(text.substr(start, end - start));
       start = end + 1;
     }

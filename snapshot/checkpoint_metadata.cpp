@@ -1,5 +1,6 @@
 #include "snapshot/checkpoint_metadata.hpp"
 
+#include "snapshot/capnp_views.hpp"
 #include "snapshot/error.hpp"
 #include "snapshot/fs_util.hpp"
 #include "snapshot/snapshot_file.hpp"
@@ -16,14 +17,6 @@ namespace fs = std::filesystem;
 namespace sluice {
 
 namespace {
-
-std::string_view view_of(capnp::Data::Reader d) {
-  return {reinterpret_cast<const char*>(d.begin()), d.size()};
-}
-
-std::string_view view_of(capnp::Text::Reader t) {
-  return {t.begin(), t.size()};
-}
 
 capnp::Data::Reader data_of(const std::string& s) {
   return {reinterpret_cast<const kj::byte*>(s.data()), s.size()};

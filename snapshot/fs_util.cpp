@@ -29,16 +29,19 @@ namespace {
   throw exception(ec::io_error, path.string() + ": " + std::string{what});
 }
 
-/// Closes fd on scope exit unless released.
-struct fd_guard {
-  int fd;
-  ~fd_guard() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
-
 } // namespace
+
+fd_guard::~fd_guard() {
+  if (fd >= 0)
+    ::close(fd);
+}
+
+void throw_file_error(ec code, const fs::path& path, const std::string& what, int err) {
+  auto msg = path.string() + ": " + what;
+  if (err != 0)
+    msg += std::string{": "} + std::strerror(err);
+  throw exception(code, msg);
+}
 
 // --- reading ----------------------------------------------------------------
 

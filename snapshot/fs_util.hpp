@@ -9,13 +9,32 @@
 // <strerror>").
 #pragma once
 
+#include "snapshot/error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace sluice {
+
+/// A POSIX file descriptor, closed on scope exit (unless negative).
+struct fd_guard {
+  int fd = -1;
+  fd_guard() = default;
+  explicit fd_guard(int f) noexcept : fd(f) {
+  }
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+  ~fd_guard();
+};
+
+/// Throws sluice::exception(code, "<path>: <what>[: <strerror(err)>]")
+/// (err == 0: no strerror part).
+[[noreturn]] void throw_file_error(ec code, const std::filesystem::path& path,
+                                   const std::string& what, int err = 0);
 
 /// A whole file in memory, 8-byte aligned (Cap'n Proto reads it in place).
 struct file_bytes {

@@ -1,5 +1,6 @@
 #include "snapshot/state_file_reader.hpp"
 
+#include "snapshot/capnp_views.hpp"
 #include "snapshot/error.hpp"
 #include "snapshot/fs_util.hpp"
 #include "snapshot/snapshot_file.hpp"
@@ -29,14 +30,6 @@ void state_file_visitor::on_channel_batch(channel_direction, uint32_t, uint64_t,
 }
 
 namespace {
-
-std::string_view view_of(capnp::Data::Reader d) {
-  return {reinterpret_cast<const char*>(d.begin()), d.size()};
-}
-
-std::string_view view_of(capnp::Text::Reader t) {
-  return {t.begin(), t.size()};
-}
 
 std::string describe(const state_file_info& i) {
   auto s = "operator '" + i.operator_uid + "' subtask " + std::to_string(i.subtask)
@@ -164,7 +157,7 @@ private:
   std::string prefix_;
 };
 
-struct collector final : state_file_visitor {
+struct entry_collector final : state_file_visitor {
   state_file_contents contents;
 
   void on_file_info(const state_file_info& info) override {
@@ -211,14 +204,14 @@ state_file_info read_state_file(const std::filesystem::path& path, state_file_vi
 
 state_file_contents load_state_bytes(std::string_view bytes, std::string_view name,
                                      key_group_range wanted) {
-  collector c;
+  entry_collector c;
   read_state_bytes(bytes, name, c, wanted);
   return std::move(c.contents);
 }
 
 state_file_contents load_state_file(const std::filesystem::path& path,
                                     key_group_range wanted) {
-  collector c;
+  entry_collector c;
   read_state_file(path, c, wanted);
   return std::move(c.contents);
 }

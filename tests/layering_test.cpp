@@ -13,6 +13,8 @@
 
 namespace fs = std::filesystem;
 
+namespace layering_test {
+
 namespace {
 
 /// Files under `dir` whose include lines contain any of `needles`.
@@ -90,3 +92,5 @@ BOOST_AUTO_TEST_CASE(sample_jobs_do_not_include_the_cli) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace layering_test

@@ -8,7 +8,7 @@ namespace sluice {
 
 namespace {
 
-std::optional<uint64_t> parse_number(std::string_view s) {
+std::optional<uint64_t> parse_count(std::string_view s) {
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
@@ -16,7 +16,7 @@ std::optional<uint64_t> parse_number(std::string_view s) {
   return v;
 }
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
+std::optional<std::chrono::milliseconds> parse_delay(std::string_view s) {
   uint64_t factor = 0;
   if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
     factor = 1;
@@ -27,7 +27,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  auto n = parse_number(s);
+  auto n = parse_count(s);
   if (!n || *n > 86'400'000)
     return std::nullopt;
   return std::chrono::milliseconds{static_cast<int64_t>(*n * factor)};
@@ -104,22 +104,22 @@ std::optional<fault_injection_spec> fault_injection_spec::parse(std::string_view
       return fail(std::string{key} + " = '" + std::string{value} + "': expected " + expected);
     };
     if (key == "seed") {
-      auto n = parse_number(value);
+      auto n = parse_count(value);
       if (!n)
         return bad("a number");
       spec.seed = *n;
     } else if (auto* count = count_field(spec, key)) {
-      auto n = parse_number(value);
+      auto n = parse_count(value);
       if (!n || *n > 10'000u)
         return bad("a number up to 10000");
       *count = static_cast<uint32_t>(*n);
     } else if (key == "storage-failures") {
-      auto n = parse_number(value);
+      auto n = parse_count(value);
       if (!n || *n > 10u)
         return bad("a number up to 10");
       spec.storage_failures = static_cast<uint32_t>(*n);
     } else if (key == "min-interval" || key == "max-interval" || key == "storage-delay") {
-      auto d = parse_duration(value);
+      auto d = parse_delay(value);
       if (!d)
         return bad("a duration with unit ms or s");
       (key == "min-interval"   ? spec.min_interval

@@ -13,14 +13,14 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr std::string_view prefix = "restart-strategy.";
+constexpr std::string_view restart_prefix = "restart-strategy.";
 
-std::string name(std::string_view option) {
-  return option_name(prefix, option);
+std::string option_text(std::string_view option) {
+  return option_name(restart_prefix, option);
 }
 
-std::string message(std::string_view option, std::string_view value, std::string_view what) {
-  return option_error(prefix, option, value, what);
+std::string option_problem(std::string_view option, std::string_view value, std::string_view what) {
+  return option_error(restart_prefix, option, value, what);
 }
 
 /// `parse_decimal`'s grammar, read with correct rounding.
@@ -103,10 +103,10 @@ const std::vector<std::string_view>& restart_config::option_names() {
 }
 
 std::optional<std::string> restart_config::set(std::string_view option, std::string_view value) {
-  if (option.substr(0, prefix.size()) == prefix)
-    option.remove_prefix(prefix.size());
+  if (option.substr(0, restart_prefix.size()) == restart_prefix)
+    option.remove_prefix(restart_prefix.size());
   auto bad = [&](std::string_view what) -> std::optional<std::string> {
-    return message(option, value, what);
+    return option_problem(option, value, what);
   };
   auto duration = [&](milliseconds& out) -> std::optional<std::string> {
     auto d = parse_duration(value);
@@ -170,12 +170,12 @@ std::optional<std::string> restart_config::set(std::string_view option, std::str
     return duration(reset_backoff_threshold);
   if (option == "jitter-factor")
     return number(jitter_factor);
-  return "unknown option " + name(option);
+  return "unknown option " + option_text(option);
 }
 
 std::optional<std::string> restart_config::get(std::string_view option) const {
-  if (option.substr(0, prefix.size()) == prefix)
-    option.remove_prefix(prefix.size());
+  if (option.substr(0, restart_prefix.size()) == restart_prefix)
+    option.remove_prefix(restart_prefix.size());
   if (option == "type")
     return type ? std::string{to_string(*type)} : std::string{"default"};
   if (option == "attempts")
@@ -202,7 +202,7 @@ std::optional<std::string> restart_config::get(std::string_view option) const {
 std::vector<std::pair<std::string, std::string>> restart_config::values() const {
   std::vector<std::pair<std::string, std::string>> result;
   for (auto option : option_names())
-    result.emplace_back(name(option), *get(option));
+    result.emplace_back(option_text(option), *get(option));
   return result;
 }
 
@@ -210,37 +210,37 @@ std::optional<std::string> restart_config::validate() const {
   const auto maximal = format_duration(maximal_duration);
   auto too_long = [](milliseconds d) { return d > maximal_duration; };
   if (attempts && *attempts < 0)
-    return message("attempts", std::to_string(*attempts),
+    return option_problem("attempts", std::to_string(*attempts),
                    "must not be negative (0: fixed-delay never restarts)");
   if (delay.count() < 0 || too_long(delay))
-    return message("delay", format_duration(delay), "must be between 0ms and " + maximal);
+    return option_problem("delay", format_duration(delay), "must be between 0ms and " + maximal);
   if (max_failures_per_interval < 1)
-    return message("max-failures-per-interval", std::to_string(max_failures_per_interval),
+    return option_problem("max-failures-per-interval", std::to_string(max_failures_per_interval),
                    "must be at least 1");
   if (failure_rate_interval.count() < 1 || too_long(failure_rate_interval))
-    return message("failure-rate-interval", format_duration(failure_rate_interval),
+    return option_problem("failure-rate-interval", format_duration(failure_rate_interval),
                    "must be between 1ms and " + maximal);
   if (initial_backoff.count() < 1 || too_long(initial_backoff))
-    return message("initial-backoff", format_duration(initial_backoff),
+    return option_problem("initial-backoff", format_duration(initial_backoff),
                    "must be between 1ms and " + maximal);
   if (max_backoff.count() < 1 || too_long(max_backoff))
-    return message("max-backoff", format_duration(max_backoff),
+    return option_problem("max-backoff", format_duration(max_backoff),
                    "must be between 1ms and " + maximal);
   if (!(backoff_multiplier > 1) || !std::isfinite(backoff_multiplier))
-    return message("backoff-multiplier", format_decimal(backoff_multiplier),
+    return option_problem("backoff-multiplier", format_decimal(backoff_multiplier),
                    "must be greater than 1");
   if (reset_backoff_threshold.count() < 1 || too_long(reset_backoff_threshold))
-    return message("reset-backoff-threshold", format_duration(reset_backoff_threshold),
+    return option_problem("reset-backoff-threshold", format_duration(reset_backoff_threshold),
                    "must be between 1ms and " + maximal);
   if (!(jitter_factor >= 0 && jitter_factor <= 1))
-    return message("jitter-factor", format_decimal(jitter_factor), "must be between 0 and 1");
+    return option_problem("jitter-factor", format_decimal(jitter_factor), "must be between 0 and 1");
   if (type == restart_strategy_type::exponential_delay) {
     if (initial_backoff > max_backoff)
-      return message("initial-backoff", format_duration(initial_backoff),
+      return option_problem("initial-backoff", format_duration(initial_backoff),
                      "must not exceed restart-strategy.max-backoff = "
                        + format_duration(max_backoff));
     if (attempts && *attempts < 1)
-      return message("attempts", std::to_string(*attempts),
+      return option_problem("attempts", std::to_string(*attempts),
                      "must be at least 1 with restart-strategy.type = exponential-delay");
   }
   return std::nullopt;

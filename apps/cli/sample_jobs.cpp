@@ -1,4 +1,5 @@
 #include "apps/cli/sample_jobs.hpp"
+#include "apps/cli/sample_output.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -43,25 +44,8 @@ const char* const sample_jobs_usage
 
 namespace {
 
-/// Most repetitions of a fixed input.
-constexpr uint64_t max_repeat = 1000000;
-
 /// Shift of the timestamps of each repetition of a timestamped input.
 constexpr int64_t repeat_shift_ms = 100000;
-
-/// The results of `s`: printed, or with an output directory written exactly
-/// once by a transactional file sink (part files appear as checkpoints
-/// complete).
-template <class T>
-void emit(const stream<T>& s, const std::string& output) {
-  if (output.empty()) {
-    s.print();
-    return;
-  }
-  std::filesystem::path dir = output;
-  s.template then<T>("file-sink", [dir] { return std::make_unique<transactional_file_sink<T>>(dir); })
-    .uid("file-sink");
-}
 
 /// `xs` `n` times over.
 template <class T>
@@ -107,33 +91,12 @@ stream<std::string> word_count_lines(environment& env, const std::string& input)
   return read_text_file(env, fs, 1);
 }
 
-int bad(std::ostream& err, const char* code, const std::string& why) {
-  err << "sluice: " << code << ": " << why << '\n';
-  return 2;
-}
-
 } // namespace
 
 int build_sample_job(const std::string& job, const sample_options& opts, environment& env,
                      std::ostream& err) {
-  if (!opts.output.empty() && !opts.checkpointing)
-    return bad(err, "invalid_option",
-               "output = " + opts.output
-                 + ": needs checkpointing.interval (the file sink commits what completed "
-                   "checkpoints cover)");
-  if (opts.generator.rate < 0)
-    return bad(err, "invalid_option",
-               "generator.rate = " + std::to_string(opts.generator.rate)
-                 + ": must not be negative");
-  if (opts.generator.splits == 0)
-    return bad(err, "invalid_option", "generator.splits = 0: must be at least 1");
-  if (opts.repeat < 1 || opts.repeat > max_repeat)
-    return bad(err, "invalid_option",
-               "examples.repeat = " + std::to_string(opts.repeat) + ": must be 1 .. "
-                 + std::to_string(max_repeat));
-  if (opts.rate < 0)
-    return bad(err, "invalid_option",
-               "examples.rate = " + std::to_string(opts.rate) + ": must not be negative");
+  if (auto rc = check_sample_options(opts, err); rc != 0)
+    return rc;
   auto& out = opts.output;
   // The fixed inputs' sources: named and uid'd as the examples always were.
   auto state_input = [&](const std::vector<keyed_reading>& input) {
@@ -146,7 +109,7 @@ int build_sample_job(const std::string& job, const sample_options& opts, environ
     emit(click_counts(env, opts.generator), out);
   } else if (job == "word-count") {
     if (auto why = check_input_file(opts.input); !why.empty())
-      return bad(err, "missing_input", why);
+      return refuse(err, "missing_input", why);
     emit(word_counts(word_count_lines(env, opts.input)), out);
   } else if (job == "value-state-average") {
     emit(value_state_average(state_input(value_state_input())), out);

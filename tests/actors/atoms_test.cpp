@@ -11,6 +11,8 @@
 
 using namespace sluice;
 
+namespace atoms_test {
+
 namespace {
 
 template <class... Atoms>
@@ -45,3 +47,5 @@ BOOST_AUTO_TEST_CASE(formerly_shared_atoms_are_split) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace atoms_test

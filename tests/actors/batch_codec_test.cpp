@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+using namespace sluice;
+
 namespace batch_codec_test {
 
 struct reading {
@@ -29,12 +31,6 @@ typename Inspector::result_type inspect(Inspector& f, reading& x) {
 struct local_only {
   int x = 0;
 };
-
-} // namespace batch_codec_test
-
-using namespace sluice;
-using batch_codec_test::local_only;
-using batch_codec_test::reading;
 
 namespace {
 
@@ -97,3 +93,5 @@ BOOST_AUTO_TEST_CASE(empty_codec_for_unserializable_records) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace batch_codec_test

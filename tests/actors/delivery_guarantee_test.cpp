@@ -11,6 +11,8 @@
 
 using namespace sluice;
 
+namespace delivery_guarantee_test {
+
 namespace {
 
 class test_source final : public source_operator {
@@ -77,3 +79,5 @@ BOOST_AUTO_TEST_CASE(without_checkpointing_a_failure_loses_the_state) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace delivery_guarantee_test

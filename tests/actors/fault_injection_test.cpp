@@ -12,6 +12,8 @@
 using namespace sluice;
 using namespace std::chrono_literals;
 
+namespace fault_injection_test {
+
 BOOST_AUTO_TEST_SUITE(fault_injection)
 
 BOOST_AUTO_TEST_CASE(parses_every_key) {
@@ -142,3 +144,5 @@ BOOST_AUTO_TEST_CASE(an_armed_point_fires_once) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace fault_injection_test

@@ -17,6 +17,8 @@
 #include "operators/sinks.hpp"
 #include "operators/sources.hpp"
 
+namespace job_graph_test {
+
 namespace {
 
 using namespace sluice;
@@ -432,3 +434,5 @@ BOOST_AUTO_TEST_CASE(backward_edge_and_empty_graph_are_rejected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace job_graph_test

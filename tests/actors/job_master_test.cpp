@@ -18,6 +18,8 @@
 #include "actors/fault/fault_points.hpp"
 #include "actors/job/job_master.hpp"
 
+namespace job_master_test {
+
 namespace {
 
 struct job_master_fixture {
@@ -141,3 +143,5 @@ BOOST_AUTO_TEST_CASE(cancel_before_anything_ran_cancels_the_job) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace job_master_test

@@ -17,6 +17,8 @@
 #include "snapshot/key_groups.hpp"
 #include "snapshot/keyed_state_backend.hpp"
 
+namespace operator_chain_test {
+
 namespace {
 
 using namespace sluice;
@@ -496,3 +498,5 @@ BOOST_AUTO_TEST_CASE(failure_in_close_is_named) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace operator_chain_test

@@ -12,6 +12,8 @@
 
 using namespace sluice;
 
+namespace records_of_test {
+
 BOOST_AUTO_TEST_SUITE(records_of_suite)
 
 BOOST_AUTO_TEST_CASE(reads_a_batch_of_its_own_type) {
@@ -41,3 +43,5 @@ BOOST_AUTO_TEST_CASE(aborts_on_a_batch_of_another_type_when_assertions_are_on) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace records_of_test

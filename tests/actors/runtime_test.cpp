@@ -10,6 +10,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
+namespace runtime_test {
+
 BOOST_AUTO_TEST_SUITE(runtime_suite)
 
 BOOST_AUTO_TEST_CASE(threads_zero_means_one_worker_per_core) {
@@ -28,3 +30,5 @@ BOOST_AUTO_TEST_CASE(threads_sets_the_number_of_workers) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace runtime_test

@@ -18,6 +18,8 @@
 #include "actors/contract/error.hpp"
 #include "actors/config/system_config.hpp"
 
+namespace state_config_test {
+
 namespace {
 
 using namespace sluice;
@@ -129,3 +131,5 @@ BOOST_AUTO_TEST_CASE(host_config_reads_the_state_options) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace state_config_test

@@ -185,7 +185,7 @@ std::shared_ptr<const execution_plan> make_plan(collected_ptr<reading> out,
   });
   add("collect", 1, false, [out] { return std::make_unique<collect_sink<reading>>(out); });
   auto edge = [&](uint32_t from, uint32_t to, partitioning kind) {
-    g.edges.push_back(job_edge{from, to, kind, make_router_factory<reading>(), {}});
+    g.edges.push_back(job_edge{from, to, kind, make_router_factory<reading>(), {}, {}});
   };
   edge(0, 1, partitioning::rebalance);
   edge(1, 2, partitioning::forward);

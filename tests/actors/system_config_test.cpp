@@ -24,6 +24,8 @@
 #include "sluice_defaults.hpp"
 #include "tests/actors/system_config_test_util.hpp"
 
+namespace system_config_test {
+
 namespace {
 
 using namespace sluice;
@@ -406,3 +408,5 @@ BOOST_AUTO_TEST_CASE(short_option_without_value_is_rejected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace system_config_test

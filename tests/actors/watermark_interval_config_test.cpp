@@ -18,6 +18,9 @@
 #include "tests/actors/system_config_test_util.hpp"
 
 using namespace sluice;
+
+namespace watermark_interval_config_test {
+
 using namespace sluice::config_test;
 
 BOOST_AUTO_TEST_SUITE(watermark_interval_config)
@@ -98,3 +101,5 @@ BOOST_AUTO_TEST_CASE(register_sluice_adds_auto_watermark_interval_to_a_host_conf
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace watermark_interval_config_test

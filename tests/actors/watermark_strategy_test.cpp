@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace watermark_strategy_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -326,3 +328,5 @@ BOOST_AUTO_TEST_CASE(strategy_rejects_bad_arguments) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace watermark_strategy_test

@@ -6,6 +6,8 @@
 
 #include <optional>
 
+namespace watermark_tracker_test {
+
 namespace {
 
 using sluice::watermark_tracker;
@@ -365,3 +367,5 @@ BOOST_AUTO_TEST_CASE(matches_reference_model_with_idleness) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace watermark_tracker_test

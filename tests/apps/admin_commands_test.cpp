@@ -28,6 +28,9 @@
 #include <sstream>
 
 using namespace sluice;
+
+namespace admin_commands_test {
+
 using namespace sluice::apps;
 using sluice::snapshot_test::scratch_dir;
 namespace fs = std::filesystem;
@@ -383,3 +386,5 @@ BOOST_AUTO_TEST_CASE(verbs_exit_2_on_bad_command_lines_and_1_on_bad_files) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace admin_commands_test

@@ -10,6 +10,8 @@
 
 using namespace std::chrono_literals;
 
+namespace checkpoint_report_test {
+
 namespace {
 
 sluice::checkpoint_stats_entry completed(uint64_t id) {
@@ -148,3 +150,5 @@ BOOST_AUTO_TEST_CASE(the_latest_completed_is_reported_after_it_left_the_history)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace checkpoint_report_test

@@ -16,6 +16,9 @@
 #include "tests/apps/reference.hpp"
 
 using namespace std::chrono_literals;
+
+namespace checkpointing_cli_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -190,3 +193,5 @@ BOOST_AUTO_TEST_CASE(sluice_embedded_takes_and_reports_checkpoints) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace checkpointing_cli_test

@@ -3,6 +3,7 @@
 // --help, and cancellation by SIGINT/SIGTERM.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -14,6 +15,9 @@
 #include "tests/apps/reference.hpp"
 
 using namespace std::chrono_literals;
+
+namespace cli_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -106,6 +110,39 @@ BOOST_AUTO_TEST_CASE(click_counts_counts_every_users_visits) {
   BOOST_REQUIRE_EQUAL(r.exit_code, 0);
   auto problem = check_running_counts(lines_of(r.out), expected, parse_visit_count);
   BOOST_CHECK_MESSAGE(problem.empty(), problem);
+}
+
+// The quick start's program (scripts/run-sample) is `sluice run
+// click-counts` alone: same options, same records, same refusals.
+BOOST_AUTO_TEST_CASE(sluice_click_counts_runs_the_same_job_as_sluice_run) {
+  temp_dir dir;
+  auto expected = visits(300, 7, 5);
+  std::vector<std::string> options{"-p", "2", "--generator.count=300", "--generator.users=7",
+                                   "--generator.seed", "5", "--generator.rate=0"};
+  auto quick = build_path("apps/sluice-click-counts");
+  std::vector<std::string> argv{quick};
+  argv.insert(argv.end(), options.begin(), options.end());
+  auto r = run(argv, dir.path());
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto problem = check_running_counts(lines_of(r.out), expected, parse_visit_count);
+  BOOST_CHECK_MESSAGE(problem.empty(), problem);
+  auto full = run(sluice_args({"run", "click-counts", "-p", "2", "--generator.count=300",
+                               "--generator.users=7", "--generator.seed", "5",
+                               "--generator.rate=0"}),
+                  dir.path());
+  BOOST_REQUIRE_EQUAL(full.exit_code, 0);
+  auto sorted = [](std::vector<std::string> xs) {
+    std::sort(xs.begin(), xs.end());
+    return xs;
+  };
+  BOOST_CHECK(sorted(lines_of(r.out)) == sorted(lines_of(full.out)));
+  auto bad = run({quick, "--generator.rate=-1"}, dir.path());
+  BOOST_CHECK_EQUAL(bad.exit_code, 2);
+  BOOST_CHECK_MESSAGE(bad.err.find("generator.rate") != std::string::npos, bad.err);
+  auto extra = run({quick, "word-count"}, dir.path());
+  BOOST_CHECK_EQUAL(extra.exit_code, 2);
+  BOOST_CHECK_MESSAGE(extra.err.find("unexpected argument 'word-count'") != std::string::npos,
+                      extra.err);
 }
 
 // `flink run -s PATH -p 3 job.jar` puts options first: so may sluice run.
@@ -269,3 +306,5 @@ BOOST_AUTO_TEST_CASE(sigint_stops_word_count_waiting_on_an_open_stdin) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace cli_test

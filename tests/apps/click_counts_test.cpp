@@ -5,6 +5,8 @@
 
 #include "apps/jobs/click_counts.hpp"
 
+namespace click_counts_test {
+
 BOOST_AUTO_TEST_SUITE(click_counts)
 
 BOOST_AUTO_TEST_CASE(counts_every_users_visits_exactly) {
@@ -34,3 +36,5 @@ BOOST_AUTO_TEST_CASE(counts_every_users_visits_exactly) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace click_counts_test

@@ -8,6 +8,9 @@
 #include "tests/apps/process.hpp"
 
 using namespace std::chrono_literals;
+
+namespace consistency_levels_test {
+
 using namespace sluice::apps;
 
 BOOST_AUTO_TEST_SUITE(consistency_levels_demo)
@@ -63,3 +66,5 @@ BOOST_AUTO_TEST_CASE(sluice_run_prints_the_three_tables) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace consistency_levels_test

@@ -25,6 +25,9 @@
 #include "tests/poll_until.hpp"
 
 using namespace std::chrono_literals;
+
+namespace embedded_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -296,3 +299,5 @@ BOOST_AUTO_TEST_CASE(sluice_embedded_exits_0_on_sigint) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace embedded_test

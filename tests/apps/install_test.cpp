@@ -14,6 +14,9 @@
 #include "tests/test_paths.hpp"
 
 using namespace std::chrono_literals;
+
+namespace install_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -154,3 +157,5 @@ BOOST_AUTO_TEST_CASE(another_project_builds_and_runs_against_the_installed_sluic
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace install_test

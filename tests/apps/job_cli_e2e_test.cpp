@@ -19,6 +19,9 @@
 #include "tests/apps/running_job.hpp"
 
 using namespace std::chrono_literals;
+
+namespace job_cli_e2e_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -104,3 +107,5 @@ BOOST_AUTO_TEST_CASE(cancel_ends_a_running_job) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace job_cli_e2e_test

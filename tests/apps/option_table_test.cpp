@@ -28,6 +28,8 @@
 #include "actors/config/system_config.hpp"
 #include "tests/test_paths.hpp"
 
+namespace option_table_test {
+
 namespace {
 
 using namespace sluice;
@@ -184,3 +186,5 @@ BOOST_AUTO_TEST_CASE(sample_options_are_read_from_the_command_line_and_file) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace option_table_test

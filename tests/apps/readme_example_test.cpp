@@ -11,6 +11,9 @@
 #include <utility>
 
 using namespace sluice;
+
+namespace readme_example_test {
+
 using namespace sluice::readme_example_test;
 
 BOOST_AUTO_TEST_SUITE(readme_example)
@@ -49,3 +52,5 @@ BOOST_AUTO_TEST_CASE(the_readme_api_example_runs_and_takes_the_largest_running_s
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace readme_example_test

@@ -22,6 +22,9 @@
 #include "tests/poll_until.hpp"
 
 using namespace std::chrono_literals;
+
+namespace recovery_cli_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -292,3 +295,5 @@ BOOST_AUTO_TEST_CASE(bad_inject_failures_exit_2_naming_the_key) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace recovery_cli_test

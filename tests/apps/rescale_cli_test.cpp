@@ -20,6 +20,9 @@
 #include "tests/apps/running_job.hpp"
 
 using namespace std::chrono_literals;
+
+namespace rescale_cli_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -109,3 +112,5 @@ BOOST_AUTO_TEST_CASE(click_counts_rescales_2_to_3_to_1_through_savepoints_exactl
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace rescale_cli_test

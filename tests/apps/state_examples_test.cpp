@@ -19,6 +19,9 @@
 #include "tests/apps/reference.hpp"
 
 using namespace std::chrono_literals;
+
+namespace state_examples_test {
+
 using namespace sluice::test;
 using sluice::apps::keyed_reading;
 using sluice::apps::keyed_text;
@@ -302,3 +305,5 @@ BOOST_AUTO_TEST_CASE(sluice_run_on_the_lmdb_backend_prints_the_same) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace state_examples_test

@@ -9,6 +9,8 @@
 #include "tests/apps/process.hpp"
 #include "tests/apps/reference.hpp"
 
+namespace word_count_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -101,3 +103,5 @@ BOOST_AUTO_TEST_CASE(line_source_fails_the_job_naming_a_file_that_vanished) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace word_count_test

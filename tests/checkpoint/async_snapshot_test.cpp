@@ -16,6 +16,9 @@
 #include "tests/poll_until.hpp"
 
 using namespace sluice;
+
+namespace async_snapshot_test {
+
 using namespace sluice::testing;
 using namespace std::chrono_literals;
 
@@ -123,3 +126,5 @@ BOOST_AUTO_TEST_CASE(snapshots_run_on_a_bounded_pool_of_writer_threads) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace async_snapshot_test

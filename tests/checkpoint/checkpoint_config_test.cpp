@@ -13,6 +13,8 @@
 #include "sluice_defaults.hpp"
 #include "tests/test_paths.hpp"
 
+namespace checkpoint_config_test {
+
 namespace {
 
 using namespace sluice;
@@ -416,3 +418,5 @@ BOOST_AUTO_TEST_CASE(notes_name_ignored_options) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace checkpoint_config_test

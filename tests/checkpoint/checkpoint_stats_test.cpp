@@ -4,6 +4,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+namespace checkpoint_stats_test {
+
 namespace {
 
 using namespace sluice;
@@ -242,3 +244,5 @@ BOOST_AUTO_TEST_CASE(snapshot_and_time_helpers) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace checkpoint_stats_test

@@ -10,6 +10,8 @@
 #include <set>
 #include <stdexcept>
 
+namespace completed_store_test {
+
 namespace {
 
 using namespace sluice;
@@ -236,3 +238,5 @@ BOOST_AUTO_TEST_CASE(built_from_a_config) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace completed_store_test

@@ -12,6 +12,9 @@
 #include "tests/checkpoint/checkpoint_test_util.hpp"
 
 using namespace sluice;
+
+namespace consistent_cut_test {
+
 using namespace sluice::testing;
 using namespace std::chrono_literals;
 
@@ -182,3 +185,5 @@ BOOST_AUTO_TEST_CASE(a_bounded_job_ends_with_a_final_checkpoint) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace consistent_cut_test

@@ -11,6 +11,9 @@
 #include "tests/checkpoint/coordinator_test_util.hpp"
 
 using namespace sluice;
+
+namespace coordinator_retention_test {
+
 using namespace sluice::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -163,3 +166,5 @@ BOOST_AUTO_TEST_CASE(min_pause_holds_for_the_final_checkpoint) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace coordinator_retention_test

@@ -8,6 +8,8 @@
 
 #include "actors/checkpoint/checkpoint_config.hpp"
 
+namespace failure_manager_test {
+
 namespace {
 
 using namespace sluice;
@@ -137,3 +139,5 @@ BOOST_AUTO_TEST_CASE(reason_names_and_descriptions) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace failure_manager_test

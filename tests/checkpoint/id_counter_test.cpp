@@ -7,6 +7,8 @@
 #include <limits>
 #include <set>
 
+namespace id_counter_test {
+
 using sluice::checkpoint_id_counter;
 
 BOOST_AUTO_TEST_SUITE(checkpoint_id_counter_suite)
@@ -76,3 +78,5 @@ BOOST_AUTO_TEST_CASE(exhausted_ids_throw_instead_of_wrapping) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace id_counter_test

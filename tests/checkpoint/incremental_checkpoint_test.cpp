@@ -16,6 +16,9 @@
 #include "tests/checkpoint/coordinator_test_util.hpp"
 
 using namespace sluice;
+
+namespace incremental_checkpoint_test {
+
 using namespace sluice::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -202,3 +205,5 @@ BOOST_AUTO_TEST_CASE(memory_storage_keeps_chains_inline) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace incremental_checkpoint_test

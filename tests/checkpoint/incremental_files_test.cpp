@@ -20,6 +20,8 @@
 using namespace sluice;
 namespace fs = std::filesystem;
 
+namespace incremental_files_test {
+
 namespace {
 
 struct scratch {
@@ -263,3 +265,5 @@ BOOST_AUTO_TEST_CASE(a_failed_write_removes_the_shared_file_it_wrote) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace incremental_files_test

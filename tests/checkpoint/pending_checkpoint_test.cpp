@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 
+namespace pending_checkpoint_test {
+
 namespace {
 
 using namespace sluice;
@@ -349,3 +351,5 @@ BOOST_AUTO_TEST_CASE(container_abort_all_and_preconditions) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace pending_checkpoint_test

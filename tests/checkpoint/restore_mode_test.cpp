@@ -14,6 +14,9 @@
 #include "tests/savepoint_taken.hpp"
 
 using namespace sluice;
+
+namespace restore_mode_test {
+
 using namespace sluice::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -146,3 +149,5 @@ BOOST_AUTO_TEST_CASE(claim_deletes_a_savepoint_once_subsumed) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace restore_mode_test

@@ -7,6 +7,8 @@
 
 #include <vector>
 
+namespace trigger_policy_test {
+
 namespace {
 
 using namespace sluice;
@@ -231,3 +233,5 @@ BOOST_AUTO_TEST_CASE(verdict_names) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace trigger_policy_test

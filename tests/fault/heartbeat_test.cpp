@@ -16,6 +16,8 @@
 using namespace sluice;
 using namespace std::chrono_literals;
 
+namespace heartbeat_test {
+
 BOOST_AUTO_TEST_SUITE(heartbeat_watchdog)
 
 BOOST_AUTO_TEST_CASE(a_stuck_subtask_is_failed_by_the_heartbeat_timeout) {
@@ -74,3 +76,5 @@ BOOST_AUTO_TEST_CASE(a_stuck_subtask_is_failed_by_the_heartbeat_timeout) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace heartbeat_test

@@ -20,6 +20,9 @@
 #include "tests/apps/reference.hpp"
 
 using namespace std::chrono_literals;
+
+namespace sample_apps_failover_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -165,3 +168,5 @@ BOOST_AUTO_TEST_CASE(consistency_levels_exactly_once_survives_three_kills) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace sample_apps_failover_test

@@ -11,6 +11,9 @@
 #include "tests/flow/overload_job.hpp"
 
 using namespace sluice;
+
+namespace backpressure_test {
+
 using namespace sluice::testing;
 using namespace std::chrono_literals;
 
@@ -73,3 +76,5 @@ BOOST_AUTO_TEST_CASE(without_credits_the_queues_grow_past_the_window) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace backpressure_test

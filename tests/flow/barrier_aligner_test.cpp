@@ -7,6 +7,8 @@
 
 using namespace sluice;
 
+namespace barrier_aligner_test {
+
 BOOST_AUTO_TEST_SUITE(barrier_aligner_suite)
 
 BOOST_AUTO_TEST_CASE(aligned_blocks_each_channel_until_all_delivered) {
@@ -89,3 +91,5 @@ BOOST_AUTO_TEST_CASE(finished_inputs_count_as_delivered) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace barrier_aligner_test

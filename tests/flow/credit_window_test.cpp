@@ -10,6 +10,8 @@
 
 using namespace sluice;
 
+namespace credit_window_test {
+
 namespace {
 
 /// Records what the window sends, as (channel, kind, first record).
@@ -142,3 +144,5 @@ BOOST_AUTO_TEST_CASE(peak_counts_data_items_per_channel_not_control_items) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace credit_window_test

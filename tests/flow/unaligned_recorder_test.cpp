@@ -12,6 +12,8 @@
 using namespace sluice;
 using namespace std::chrono_literals;
 
+namespace unaligned_recorder_test {
+
 namespace {
 
 using clock_type = unaligned_recorder::clock;
@@ -123,3 +125,5 @@ BOOST_AUTO_TEST_CASE(abandon_drops_the_checkpoint_and_names_it) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace unaligned_recorder_test

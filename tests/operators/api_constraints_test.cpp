@@ -12,6 +12,8 @@
 #include "operators/environment.hpp"
 #include "operators/stream.hpp"
 
+namespace api_constraints_test {
+
 namespace {
 
 using namespace sluice;
@@ -99,3 +101,5 @@ BOOST_AUTO_TEST_CASE(window_and_aggregate_are_constrained_by_their_concepts) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace api_constraints_test

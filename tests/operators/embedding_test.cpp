@@ -9,6 +9,8 @@
 #include "actors/config/system_config.hpp"
 #include "operators/environment.hpp"
 
+namespace embedding_test {
+
 namespace {
 
 struct measurement {
@@ -56,3 +58,5 @@ BOOST_AUTO_TEST_CASE(job_runs_on_the_host_actor_system) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace embedding_test

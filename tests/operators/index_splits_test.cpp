@@ -15,6 +15,8 @@
 
 using namespace sluice;
 
+namespace index_splits_test {
+
 namespace {
 
 /// Every subtask of `parallelism`, fresh.
@@ -165,3 +167,5 @@ BOOST_AUTO_TEST_CASE(missing_repeated_or_damaged_positions_are_corrupt) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace index_splits_test

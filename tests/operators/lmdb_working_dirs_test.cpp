@@ -14,6 +14,8 @@
 #include "operators/environment.hpp"
 #include "tests/snapshot/snapshot_test_util.hpp"
 
+namespace lmdb_working_dirs_test {
+
 namespace {
 
 struct tally {
@@ -66,3 +68,5 @@ BOOST_AUTO_TEST_CASE(uids_that_differ_in_unsafe_characters_keep_their_own_lmdb_s
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace lmdb_working_dirs_test

@@ -130,10 +130,6 @@ struct recording_sink final : sluice::channel_sink {
   }
 };
 
-} // namespace partitioners_test
-
-using namespace partitioners_test;
-
 BOOST_AUTO_TEST_SUITE(partitioners)
 
 BOOST_DATA_TEST_CASE(rebalance_sends_record_k_to_subtask_k_mod_p, parallelisms, p) {
@@ -330,3 +326,5 @@ BOOST_AUTO_TEST_CASE(hash_router_batches_per_channel_and_groups_keys) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace partitioners_test

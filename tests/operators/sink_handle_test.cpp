@@ -12,6 +12,8 @@
 #include "operators/sources.hpp"
 #include "operators/stream.hpp"
 
+namespace sink_handle_test {
+
 namespace {
 
 using namespace sluice;
@@ -66,3 +68,5 @@ BOOST_AUTO_TEST_CASE(name_uid_and_parallelism_return_the_stream_by_value) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace sink_handle_test

@@ -6,6 +6,8 @@
 #include "actors/subtask/operator_chain.hpp"
 #include "operators/sinks.hpp"
 
+namespace sinks_test {
+
 namespace {
 
 std::string print_through_chain(std::string prefix, uint32_t index, uint32_t parallelism) {
@@ -44,3 +46,5 @@ BOOST_AUTO_TEST_CASE(collect_gathers_every_batch) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace sinks_test

@@ -18,6 +18,9 @@
 #include "operators/socket_source.hpp"
 
 using namespace std::chrono_literals;
+
+namespace socket_source_test {
+
 using asio::ip::tcp;
 using sluice::socket_source;
 using sluice::socket_source_options;
@@ -264,3 +267,5 @@ BOOST_AUTO_TEST_CASE(a_job_reads_what_the_server_sends) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace socket_source_test

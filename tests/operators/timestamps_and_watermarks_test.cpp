@@ -14,6 +14,8 @@
 
 using namespace sluice;
 
+namespace timestamps_and_watermarks_test {
+
 namespace {
 
 /// Logs what the operator hands on: "r:5,10" for a batch (record
@@ -88,3 +90,5 @@ BOOST_AUTO_TEST_CASE(periodic_watermarks_leave_batches_whole) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace timestamps_and_watermarks_test

@@ -12,6 +12,9 @@
 #include "tests/operators/sink_test_util.hpp"
 
 using namespace sluice;
+
+namespace transactional_file_sink_test {
+
 using namespace sluice::testing;
 namespace fs = std::filesystem;
 
@@ -217,3 +220,5 @@ BOOST_AUTO_TEST_CASE(records_of_other_types_use_operator_output) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace transactional_file_sink_test

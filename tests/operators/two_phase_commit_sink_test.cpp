@@ -14,6 +14,9 @@
 #include "tests/operators/sink_test_util.hpp"
 
 using namespace sluice;
+
+namespace two_phase_commit_sink_test {
+
 using namespace sluice::testing;
 
 namespace {
@@ -303,3 +306,5 @@ BOOST_AUTO_TEST_CASE(corrupt_state_fails_the_restore_with_a_named_error) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace two_phase_commit_sink_test

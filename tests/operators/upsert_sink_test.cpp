@@ -7,6 +7,9 @@
 #include "tests/operators/sink_test_util.hpp"
 
 using namespace sluice;
+
+namespace upsert_sink_test {
+
 using namespace sluice::testing;
 namespace fs = std::filesystem;
 
@@ -39,3 +42,5 @@ BOOST_AUTO_TEST_CASE(upserts_replayed_after_a_restore_leave_the_same_map) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace upsert_sink_test

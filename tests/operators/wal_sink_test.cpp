@@ -11,6 +11,9 @@
 #include "tests/operators/sink_test_util.hpp"
 
 using namespace sluice;
+
+namespace wal_sink_test {
+
 using namespace sluice::testing;
 namespace fs = std::filesystem;
 
@@ -181,3 +184,5 @@ BOOST_AUTO_TEST_CASE(a_malformed_marker_fails_with_the_files_name) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace wal_sink_test

@@ -23,6 +23,9 @@
 
 using namespace sluice;
 using namespace std::chrono_literals;
+
+namespace window_assigners_test {
+
 using std::chrono::milliseconds;
 
 namespace {
@@ -389,3 +392,5 @@ BOOST_AUTO_TEST_CASE(merging_set_matches_reference_sessions) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace window_assigners_test

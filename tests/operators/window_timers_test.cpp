@@ -13,6 +13,9 @@
 #include "tests/operators/window_pipeline_util.hpp"
 
 using namespace sluice;
+
+namespace window_timers_test {
+
 using namespace sluice::window_job_test;
 
 namespace {
@@ -77,3 +80,5 @@ BOOST_AUTO_TEST_CASE(event_time_timers_fire_once_per_key_and_time) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace window_timers_test

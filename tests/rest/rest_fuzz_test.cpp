@@ -16,6 +16,9 @@
 #include "tests/rest/rest_test_support.hpp"
 
 using namespace sluice;
+
+namespace rest_fuzz_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -225,3 +228,5 @@ BOOST_AUTO_TEST_CASE(mutated_raw_http_over_a_socket_gets_json_or_a_close) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace rest_fuzz_test

@@ -12,6 +12,9 @@
 #include <thread>
 
 using namespace sluice;
+
+namespace rest_operations_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -185,3 +188,5 @@ BOOST_AUTO_TEST_CASE(checkpoint_trigger_id_does_not_shadow_config) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace rest_operations_test

@@ -16,6 +16,9 @@
 #include "tests/rest/rest_test_support.hpp"
 
 using namespace sluice;
+
+namespace rest_server_test {
+
 using namespace sluice::test;
 
 namespace {
@@ -288,3 +291,5 @@ BOOST_AUTO_TEST_CASE(server_stops_with_connections_and_requests_in_flight) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace rest_server_test

@@ -24,6 +24,8 @@
 #include "tests/actors/system_config_test_util.hpp"
 #include "tests/test_paths.hpp"
 
+namespace restart_config_test {
+
 namespace {
 
 using namespace sluice;
@@ -454,3 +456,5 @@ BOOST_AUTO_TEST_CASE(environment_refuses_an_invalid_resolved_config_before_runni
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace restart_config_test

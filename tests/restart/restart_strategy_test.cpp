@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+namespace restart_strategy_test {
+
 namespace {
 
 using namespace sluice;
@@ -324,3 +326,5 @@ BOOST_AUTO_TEST_CASE(exponential_delay_describes_its_parameters) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace restart_strategy_test

@@ -21,6 +21,9 @@
 #include <vector>
 
 using namespace sluice;
+
+namespace checkpoint_metadata_test {
+
 using namespace sluice::snapshot_test;
 
 namespace {
@@ -279,3 +282,5 @@ BOOST_AUTO_TEST_CASE(remove_checkpoint_directory_disposes_everything) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace checkpoint_metadata_test

@@ -7,6 +7,8 @@
 
 #include <string>
 
+namespace crc32c_test {
+
 using sluice::crc32c;
 using sluice::crc32c_hasher;
 
@@ -44,3 +46,5 @@ BOOST_AUTO_TEST_CASE(incremental_equals_one_shot) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace crc32c_test

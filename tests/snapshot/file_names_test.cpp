@@ -9,6 +9,8 @@
 
 using namespace sluice;
 
+namespace file_names_test {
+
 BOOST_AUTO_TEST_SUITE(file_names)
 
 BOOST_AUTO_TEST_CASE(names_on_disk_keep_their_layout) {
@@ -39,3 +41,5 @@ BOOST_AUTO_TEST_CASE(distinct_uids_get_distinct_safe_names) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace file_names_test

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+namespace key_groups_test {
+
 namespace {
 
 // Independent transcription of Flink's Java code, with Java int semantics
@@ -286,3 +288,5 @@ BOOST_AUTO_TEST_CASE(no_dependence_on_std_hash) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace key_groups_test

@@ -30,6 +30,8 @@
 using namespace sluice;
 namespace fs = std::filesystem;
 
+namespace lmdb_backend_test {
+
 namespace {
 
 state_file_contents write_and_load(const keyed_state_snapshot& snap) {
@@ -343,3 +345,5 @@ BOOST_DATA_TEST_CASE(counters_match_reference_with_any_cache_size,
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace lmdb_backend_test

@@ -21,6 +21,8 @@
 
 using namespace sluice;
 
+namespace lmdb_incremental_test {
+
 namespace {
 
 constexpr uint32_t max_p = 128;
@@ -228,3 +230,5 @@ BOOST_AUTO_TEST_CASE(list_state_deltas_carry_whole_lists_and_removals) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace lmdb_incremental_test

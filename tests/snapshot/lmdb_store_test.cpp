@@ -20,6 +20,9 @@
 #include <vector>
 
 using namespace sluice;
+
+namespace lmdb_store_test {
+
 using namespace sluice::snapshot_test;
 
 namespace {
@@ -315,3 +318,5 @@ BOOST_AUTO_TEST_CASE(stale_lmdb_files_of_a_crashed_attempt_are_wiped) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace lmdb_store_test

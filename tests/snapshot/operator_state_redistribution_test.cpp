@@ -20,6 +20,8 @@
 
 using namespace sluice;
 
+namespace operator_state_redistribution_test {
+
 namespace {
 
 using strings = std::vector<std::string>;
@@ -267,3 +269,5 @@ BOOST_AUTO_TEST_CASE(property_random_sizes_and_parallelisms_1_to_8) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace operator_state_redistribution_test

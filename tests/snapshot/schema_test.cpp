@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+namespace schema_test {
+
 namespace {
 
 kj::ArrayPtr<const kj::byte> bytes_of(std::string_view s) {
@@ -145,3 +147,5 @@ BOOST_AUTO_TEST_CASE(truncated_array_throws) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace schema_test

@@ -17,6 +17,9 @@
 #include <random>
 
 using namespace sluice;
+
+namespace snapshot_corruption_test {
+
 using namespace sluice::snapshot_test;
 namespace sf = sluice::snapshot_format;
 
@@ -254,3 +257,5 @@ BOOST_AUTO_TEST_CASE(crafted_list_of_a_million_empty_elements_is_refused) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace snapshot_corruption_test

@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 
 using namespace sluice;
+
+namespace snapshot_file_test {
+
 using namespace sluice::snapshot_test;
 namespace sf = sluice::snapshot_format;
 
@@ -197,3 +200,5 @@ BOOST_AUTO_TEST_CASE(writer_in_missing_directory_is_io_error) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace snapshot_file_test

@@ -16,6 +16,9 @@
 #include <vector>
 
 using namespace sluice;
+
+namespace state_file_test {
+
 using namespace sluice::snapshot_test;
 namespace sf = sluice::snapshot_format;
 
@@ -273,3 +276,5 @@ BOOST_AUTO_TEST_CASE(visitor_sees_info_first_and_may_abort) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace state_file_test

@@ -22,6 +22,9 @@
 #include <capnp/message.h>
 
 using namespace sluice;
+
+namespace state_file_tombstone_test {
+
 using namespace sluice::snapshot_test;
 
 namespace {
@@ -236,3 +239,5 @@ BOOST_AUTO_TEST_CASE(tombstone_is_checked_like_an_entry_on_write) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+} // namespace state_file_tombstone_test
